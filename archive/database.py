@@ -1,0 +1,48 @@
+"""The database: one engine per archive, SQLite in WAL mode by default, migrated on open.
+
+The schema is owned by the Alembic migrations in `archive/migrations`; `open_database` brings any
+archive, new or old, to the current schema before it is used. Tests may build tables directly,
+nothing else does.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+from sohoa.archive.settings import Settings
+
+
+def open_database(settings: Settings) -> Engine:
+    """Create the data directory if needed, connect, and migrate to the latest schema."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(settings.db_url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    return engine
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every pending migration."""
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+
+
+def alembic_config(connection=None) -> Config:
+    """Alembic configuration pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", "sohoa.archive:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets searches read while an ingest writes; foreign keys are off by default in SQLite."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

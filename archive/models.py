@@ -1,0 +1,94 @@
+"""The archive's tables (SQLModel). The schema itself changes only through Alembic migrations.
+
+Times are timezone-aware and stored in UTC; people see them in Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, in UTC: the only clock the archive stores."""
+    return datetime.now(UTC)
+
+
+class Batch(SQLModel, table=True):
+    """One ingest run: what was asked for, by whom, and when it started and finished."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    started: datetime = Field(default_factory=utcnow)
+    finished: datetime | None = None
+    actor: str
+    paths: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class Document(SQLModel, table=True):
+    """One original file, stored once by its SHA-256, with the record's metadata."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    sha256: str = Field(index=True, unique=True, max_length=64)
+    name: str = Field(description="the path as the archivist gave it")
+    size: int
+    mime: str
+    status: str = Field(default="processing", description="processing | ingested | failed")
+    error: str | None = None
+    page_count: int = 0
+    batch_id: int | None = Field(default=None, foreign_key="batch.id")
+    created: datetime = Field(default_factory=utcnow)
+    record_metadata: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class Page(SQLModel, table=True):
+    """One page: the OCR's raw text and words, and the text shown and indexed."""
+
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int = Field(description="1-based page number")
+    width: int
+    height: int
+    dpi: int
+    raw_text: str = Field(sa_column=Column(Text, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    words: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="OCR words: text, box [left, top, width, height], conf (0-1), line",
+    )
+    confidence: float | None = Field(default=None, description="mean word confidence, 0-1")
+
+
+class IngestJob(SQLModel, table=True):
+    """One file of a batch, recorded before any work, so a batch can be followed and resumed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    batch_id: int = Field(foreign_key="batch.id", index=True)
+    path: str
+    sha256: str | None = Field(default=None, max_length=64)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    state: str = Field(default="pending", description="pending | ingested | duplicate | failed")
+    attempts: int = 0
+    error: str | None = None
+    updated: datetime = Field(default_factory=utcnow)
+
+
+class Event(SQLModel, table=True):
+    """One entry of the append-only trail; see `archive.trail` for its canonical bytes."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True, description="position in the trail, from 1, no gaps")
+    time: datetime
+    actor: str
+    action: str = Field(index=True)
+    object_type: str
+    object_id: int | None = None
+    details: str = Field(sa_column=Column(Text, nullable=False), description="canonical JSON")
+    leaf_hash: str = Field(max_length=64, description="SHA-256(0x00 || canonical bytes), hex")

@@ -1,0 +1,55 @@
+"""Configuration from the environment (prefix `SOHOA_`), one object passed down explicitly.
+
+`SOHOA_HOME` is the data directory. Under it: `sohoa.db` (SQLite), `originals/` (the scanned
+files, content-addressed), `index/` (the search index). Nothing is read from a global: commands
+and the web app build one `Settings` and hand it on, so tests can point a whole run elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path(user_data_dir("sohoa", appauthor=False))
+
+
+def _default_workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class Settings(BaseSettings):
+    """Every setting sohoa reads; each can be set as `SOHOA_<NAME>` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_")
+
+    home: Path = Field(default_factory=_default_home, description="data directory")
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home")
+    ocr_lang: str = Field("vie", description="Tesseract language model")
+    ocr_dpi: int = Field(300, description="resolution PDF pages are rendered at for OCR")
+    workers: int = Field(default_factory=_default_workers, description="pages OCR'd at once")
+    max_pages: int = Field(2000, description="a file with more pages is refused")
+    max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
+    actor: str | None = Field(None, description="who the trail names; default the OS user")
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'sohoa.db'}"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.home / "originals"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def work_dir(self) -> Path:
+        """Scratch space for rendered pages; emptied after each document."""
+        return self.home / "work"

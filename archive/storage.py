@@ -1,0 +1,73 @@
+"""Content-addressed storage of the original files.
+
+An original lives at `originals/sha256/ab/cd/<hash>`: its address is its SHA-256, so the same
+scan stored twice is one file, and a changed file can never hide under an old name. It is written
+once through a temporary file, flushed and renamed (a crash leaves no half file under a real
+address), checked against its hash, and made read-only. Nothing here ever rewrites an original.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+CHUNK = 1 << 20
+
+
+class StorageError(Exception):
+    """An original could not be stored intact."""
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in chunks so a 2 GB scan does not fill memory."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def original_path(root: Path, sha256: str) -> Path:
+    """Where the original with this hash lives under `root`."""
+    return root / "sha256" / sha256[:2] / sha256[2:4] / sha256
+
+
+def store(root: Path, source: Path, sha256: str) -> Path:
+    """Copy `source` into storage under its hash and return the stored path.
+
+    Already stored and intact: nothing is written. The copy is verified before it takes its
+    address, so a file that changed while it was read is refused, not stored under a wrong hash.
+    """
+    target = original_path(root, sha256)
+    if target.exists():
+        if sha256_of(target) != sha256:
+            raise StorageError(f"stored original {sha256} does not match its hash")
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
+            out.flush()
+            os.fsync(out.fileno())
+        if sha256_of(tmp) != sha256:
+            raise StorageError(f"{source} changed while it was being stored")
+        tmp.chmod(0o444)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable: the directory entry must reach the disk too."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

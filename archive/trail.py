@@ -1,0 +1,86 @@
+"""The event trail: every change to the archive appends one `Event`, through `record`.
+
+An event's canonical bytes are fixed for good, because each event is a leaf of an append-only
+Merkle tree (RFC 6962: leaf hash `SHA-256(0x00 || bytes)`) that the auditor verifies years later:
+compact JSON with sorted keys, every string NFC, UTF-8, times as `YYYY-MM-DDTHH:MM:SS.ffffffZ`
+in UTC. Changing this function would break every stored hash; add fields to `details` instead.
+
+The database refuses UPDATE and DELETE on the event table (triggers in the baseline migration).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from sohoa.archive.models import Event, utcnow
+
+
+def record(
+    session: Session,
+    action: str,
+    *,
+    actor: str,
+    object_type: str,
+    object_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Event:
+    """Append an event in the caller's transaction, so the change and its event commit together."""
+    seq = (session.exec(select(func.max(Event.seq))).one() or 0) + 1
+    event = Event(
+        seq=seq,
+        time=utcnow(),
+        actor=_nfc(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        details=_canonical_json(details or {}),
+    )
+    event.leaf_hash = leaf_hash(canonical_bytes(event))
+    session.add(event)
+    return event
+
+
+def canonical_bytes(event: Event) -> bytes:
+    """The bytes the trail hashes for one event (see the module docstring)."""
+    payload = {
+        "seq": event.seq,
+        "time": format_time(event.time),
+        "actor": event.actor,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "details": json.loads(event.details),
+    }
+    return _canonical_json(payload).encode("utf-8")
+
+
+def leaf_hash(data: bytes) -> str:
+    """RFC 6962 leaf hash, hex."""
+    return hashlib.sha256(b"\x00" + data).hexdigest()
+
+
+def format_time(moment: datetime) -> str:
+    """A stored time as the trail writes it, always in UTC."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(_nfc(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _nfc(value: Any) -> Any:
+    """NFC every string in a JSON-like value, keys included."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {_nfc(k): _nfc(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_nfc(v) for v in value]
+    return value
