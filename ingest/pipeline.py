@@ -1,0 +1,324 @@
+"""The ingest pipeline: a batch of files through discover → store → rasterize → OCR → index.
+
+Files are taken one at a time in the main thread (hash, identify, store, render), while their
+pages are OCR'd side by side in a pool of `workers` threads (each drives one single-threaded
+Tesseract process, so threads are enough to keep every core busy). Everything written to the
+database is written from the main thread, one transaction per document, together with its
+events. One file's failure is recorded on its job and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import getpass
+import shutil
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, select
+
+from sohoa.archive import storage, trail
+from sohoa.archive import text as vietnamese
+from sohoa.archive.models import Batch, Document, IngestJob, Page, utcnow
+from sohoa.archive.settings import Settings
+from sohoa.ingest.discover import FoundFile, discover
+from sohoa.ingest.identify import UnsupportedFile, identify
+from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
+from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
+from sohoa.search import IndexedPage, WhooshIndex
+
+
+@dataclass
+class FileOutcome:
+    """What became of one file: `ingested`, `duplicate` or `failed` (with a one-line reason)."""
+
+    name: str
+    status: str
+    document_id: int | None = None
+    sha256: str | None = None
+    pages: int = 0
+    error: str | None = None
+
+
+@dataclass
+class BatchReport:
+    batch_id: int
+    started: datetime
+    files: list[FileOutcome]
+
+
+class Progress(Protocol):
+    """What the pipeline tells whoever watches it (the CLI draws a progress bar from it)."""
+
+    def start(self, files: int) -> None: ...
+    def add_pages(self, count: int) -> None: ...
+    def page_done(self) -> None: ...
+    def file_done(self, outcome: FileOutcome) -> None: ...
+
+
+class NoProgress:
+    def start(self, files: int) -> None: ...
+    def add_pages(self, count: int) -> None: ...
+    def page_done(self) -> None: ...
+    def file_done(self, outcome: FileOutcome) -> None: ...
+
+
+@dataclass
+class _InWork:
+    """A stored document whose pages are being OCR'd."""
+
+    job_id: int
+    outcome: FileOutcome
+    pages: list[PageImage]
+    futures: list[Future]
+    work_dir: Path
+
+    def ready(self) -> bool:
+        return all(f.done() for f in self.futures)
+
+
+@dataclass
+class Ingester:
+    """Runs batches into one archive (database, stored originals, search index)."""
+
+    settings: Settings
+    engine: Engine
+    index: WhooshIndex
+    workers: int = 1
+    progress: Progress = field(default_factory=NoProgress)
+
+    def __post_init__(self):
+        self.actor = self.settings.actor or _os_user()
+        self._claimed: dict[str, int] = {}  # sha256 → document id, within this batch
+
+    def run(self, paths: list[str]) -> BatchReport:
+        """Ingest every file under `paths`; raises OcrUnavailable before any work if OCR can't run."""
+        check_tesseract(self.settings.ocr_lang)
+        found = discover(paths)
+        batch, job_ids = self._start_batch(paths, found)
+        self.progress.start(len(found))
+        outcomes: dict[int, FileOutcome] = {}
+        in_work: list[_InWork] = []
+        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+            for job_id, item in zip(job_ids, found, strict=True):
+                started = self._begin_file(job_id, item, pool)
+                if isinstance(started, FileOutcome):
+                    self._report(outcomes, job_id, started)
+                else:
+                    in_work.append(started)
+                backlog = sum(len(w.futures) for w in in_work)
+                in_work = self._finish_ready(in_work, outcomes, block=backlog > 2 * self.workers)
+            while in_work:
+                in_work = self._finish_ready(in_work, outcomes, block=True)
+        self._finish_batch(batch.id)
+        self._count_duplicate_pages(outcomes.values())
+        return BatchReport(batch.id, batch.started, [outcomes[j] for j in job_ids])
+
+    # -- the batch ---------------------------------------------------------------------------
+
+    def _start_batch(self, paths: list[str], found: list[FoundFile]) -> tuple[Batch, list[int]]:
+        """Record the batch and one job per file before any work, so nothing goes unaccounted."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            batch = Batch(actor=self.actor, paths=list(paths))
+            session.add(batch)
+            session.flush()
+            jobs = [IngestJob(batch_id=batch.id, path=item.name) for item in found]
+            session.add_all(jobs)
+            trail.record(
+                session, "batch.started", actor=self.actor, object_type="batch",
+                object_id=batch.id, details={"paths": list(paths), "files": len(found)},
+            )
+            session.commit()
+            return batch, [job.id for job in jobs]
+
+    def _finish_batch(self, batch_id: int) -> None:
+        with Session(self.engine) as session:
+            batch = session.get(Batch, batch_id)
+            batch.finished = utcnow()
+            jobs = session.exec(select(IngestJob).where(IngestJob.batch_id == batch_id)).all()
+            counts: dict[str, int] = {}
+            for job in jobs:
+                counts[job.state] = counts.get(job.state, 0) + 1
+            trail.record(
+                session, "batch.finished", actor=self.actor, object_type="batch",
+                object_id=batch_id, details={"files": counts},
+            )
+            session.commit()
+
+    def _count_duplicate_pages(self, outcomes) -> None:
+        """A duplicate met while its twin was still being read learns its page count at the end."""
+        with Session(self.engine) as session:
+            for outcome in outcomes:
+                if outcome.status == "duplicate":
+                    outcome.pages = session.get(Document, outcome.document_id).page_count
+
+    def _report(self, outcomes: dict[int, FileOutcome], job_id: int, outcome: FileOutcome) -> None:
+        outcomes[job_id] = outcome
+        self.progress.file_done(outcome)
+
+    # -- one file: hash, identify, store, render, queue its pages ---------------------------
+
+    def _begin_file(self, job_id: int, item: FoundFile, pool: ThreadPoolExecutor):
+        if item.error:
+            return self._fail(job_id, FileOutcome(item.name, "failed"), item.error)
+        outcome = FileOutcome(item.name, "failed")
+        try:
+            outcome.sha256 = storage.sha256_of(item.path)
+            kind, mime = identify(item.path)
+        except UnsupportedFile as error:
+            return self._fail(job_id, outcome, str(error))
+        except OSError as error:
+            return self._fail(job_id, outcome, f"cannot read the file: {error.strerror or error}")
+        duplicate_of = self._duplicate_of(outcome.sha256)
+        if duplicate_of is not None:
+            return self._duplicate(job_id, outcome, duplicate_of)
+        try:
+            outcome.document_id = self._store(job_id, item, outcome.sha256, mime)
+        except (OSError, storage.StorageError) as error:
+            return self._fail(job_id, outcome, f"cannot store the original: {error}")
+        work_dir = self.settings.work_dir / f"job-{job_id}"
+        try:
+            pages = rasterize(
+                item.path, kind, work_dir, self.settings.ocr_dpi,
+                Limits(self.settings.max_pages, self.settings.max_page_pixels),
+            )
+        except RasterizeError as error:
+            shutil.rmtree(work_dir, ignore_errors=True)
+            return self._fail(job_id, outcome, str(error))
+        self.progress.add_pages(len(pages))
+        futures = [pool.submit(ocr_page, p.path, self.settings.ocr_lang, p.dpi) for p in pages]
+        for future in futures:
+            future.add_done_callback(lambda _: self.progress.page_done())
+        return _InWork(job_id, outcome, pages, futures, work_dir)
+
+    def _duplicate_of(self, sha256: str) -> int | None:
+        """The document this file already is: ingested before, or met earlier in this batch."""
+        if sha256 in self._claimed:
+            return self._claimed[sha256]
+        with Session(self.engine) as session:
+            document = session.exec(select(Document).where(Document.sha256 == sha256)).first()
+            if document is not None and document.status == "ingested":
+                return document.id
+        return None
+
+    def _store(self, job_id: int, item: FoundFile, sha256: str, mime: str) -> int:
+        """Copy the original into storage; a document left failed or half-done is taken again."""
+        storage.store(self.settings.originals_dir, item.path, sha256)
+        with Session(self.engine) as session:
+            document = session.exec(select(Document).where(Document.sha256 == sha256)).first()
+            if document is None:
+                document = Document(
+                    sha256=sha256, name=item.name, size=item.path.stat().st_size, mime=mime,
+                    batch_id=session.get(IngestJob, job_id).batch_id,
+                )
+                session.add(document)
+                session.flush()
+                trail.record(
+                    session, "document.stored", actor=self.actor, object_type="document",
+                    object_id=document.id,
+                    details={"name": item.name, "sha256": sha256, "size": document.size, "mime": mime},
+                )
+            document.status, document.error = "processing", None
+            job = session.get(IngestJob, job_id)
+            job.sha256, job.document_id, job.attempts = sha256, document.id, job.attempts + 1
+            session.commit()
+            self._claimed[sha256] = document.id
+            return document.id
+
+    def _duplicate(self, job_id: int, outcome: FileOutcome, document_id: int) -> FileOutcome:
+        outcome.status, outcome.document_id = "duplicate", document_id
+        with Session(self.engine) as session:
+            job = session.get(IngestJob, job_id)
+            job.state, job.sha256, job.document_id, job.updated = (
+                "duplicate", outcome.sha256, document_id, utcnow(),
+            )
+            session.commit()
+        return outcome
+
+    def _fail(self, job_id: int, outcome: FileOutcome, error: str) -> FileOutcome:
+        """Record a failure on the job (and the document, if the original was stored)."""
+        outcome.status, outcome.error = "failed", error
+        with Session(self.engine) as session:
+            job = session.get(IngestJob, job_id)
+            job.state, job.error, job.sha256, job.updated = "failed", error, outcome.sha256, utcnow()
+            if outcome.document_id is not None:
+                document = session.get(Document, outcome.document_id)
+                document.status, document.error = "failed", error
+            trail.record(
+                session, "ingest.failed", actor=self.actor, object_type="ingest_job",
+                object_id=job_id,
+                details={"name": outcome.name, "sha256": outcome.sha256,
+                         "document_id": outcome.document_id, "error": error},
+            )
+            session.commit()
+        return outcome
+
+    # -- finishing documents whose pages are all read -----------------------------------------
+
+    def _finish_ready(self, in_work: list[_InWork], outcomes, block: bool) -> list[_InWork]:
+        if block and in_work and not any(w.ready() for w in in_work):
+            wait([f for w in in_work for f in w.futures], return_when=FIRST_COMPLETED)
+        remaining = []
+        for work in in_work:
+            if work.ready():
+                self._report(outcomes, work.job_id, self._save(work))
+            else:
+                remaining.append(work)
+        return remaining
+
+    def _save(self, work: _InWork) -> FileOutcome:
+        """Store a document's pages and events in one transaction, then index it."""
+        shutil.rmtree(work.work_dir, ignore_errors=True)
+        texts: list[PageText] = []
+        for image, future in zip(work.pages, work.futures, strict=True):
+            if future.exception() is not None:
+                return self._fail(
+                    work.job_id, work.outcome, f"page {image.number}: OCR failed: {future.exception()}"
+                )
+            texts.append(future.result())
+        document_id = work.outcome.document_id
+        with Session(self.engine, expire_on_commit=False) as session:
+            session.exec(delete(Page).where(Page.document_id == document_id))
+            pages = [_page_row(document_id, image, text) for image, text in zip(work.pages, texts)]
+            session.add_all(pages)
+            for page in pages:
+                trail.record(
+                    session, "page.recognized", actor=self.actor, object_type="document",
+                    object_id=document_id,
+                    details={"page": page.number, "words": len(page.words),
+                             "confidence": page.confidence, "engine": "tesseract",
+                             "lang": self.settings.ocr_lang},
+                )
+            document = session.get(Document, document_id)
+            document.status, document.page_count, document.error = "ingested", len(pages), None
+            job = session.get(IngestJob, work.job_id)
+            job.state, job.error, job.updated = "ingested", None, utcnow()
+            trail.record(
+                session, "document.ingested", actor=self.actor, object_type="document",
+                object_id=document_id, details={"pages": len(pages), "batch_id": job.batch_id},
+            )
+            session.commit()
+            name = document.name
+        self.index.index_pages(
+            IndexedPage(document_id, name, p.number, p.text, p.raw_text) for p in pages
+        )
+        work.outcome.status, work.outcome.pages = "ingested", len(pages)
+        return work.outcome
+
+
+def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
+    return Page(
+        document_id=document_id, number=image.number, width=image.width, height=image.height,
+        dpi=image.dpi, raw_text=text.text, text=vietnamese.normalize(text.text),
+        words=text.words, confidence=text.confidence,
+    )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
