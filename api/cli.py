@@ -1,0 +1,212 @@
+"""The `sohoa` command (Typer). Output for people by default; `--json` for scripts (see `objects`).
+
+Exit status: 0 when the command ran (an ingest with failed files still ran), 1 when the thing
+asked for does not exist or the query is bad, 2 when it could not run (OCR not installed).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import Session, select
+
+from sohoa.api import objects
+from sohoa.archive.database import open_database
+from sohoa.archive.models import Document, Page
+from sohoa.archive.settings import Settings
+from sohoa.ingest.ocr import OcrUnavailable
+from sohoa.ingest.pipeline import FileOutcome, Ingester
+from sohoa.search import IndexedPage, QueryError, open_index
+
+app = typer.Typer(
+    help="sohoa: a searchable, auditable archive of scanned Vietnamese records.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red"}
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="files and folders (walked recursively)")],
+    workers: Annotated[int | None, typer.Option(help="pages OCR'd at once (default: cores)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+) -> None:
+    """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG)."""
+    settings = Settings()
+    engine = open_database(settings)
+    with _IngestProgress() as progress:
+        ingester = Ingester(
+            settings, engine, open_index(settings),
+            workers=workers or settings.workers, progress=progress,
+        )
+        try:
+            report = ingester.run(paths)
+        except OcrUnavailable as error:
+            err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
+            raise typer.Exit(2) from None
+    if as_json:
+        _print_json(objects.ingest_report(report))
+        return
+    _print_ingest_table(report.files)
+    err.print(f"Archive: {settings.home}")
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="words, with or without diacritics")],
+    limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Find documents by the words on their pages."""
+    settings = Settings()
+    open_database(settings)
+    try:
+        results = open_index(settings).search(query, limit=limit)
+    except QueryError as error:
+        err.print(f"[red]sohoa: {error}[/red]")
+        raise typer.Exit(1) from None
+    if as_json:
+        _print_json(objects.search_results(results))
+        return
+    out.print(f"{results.total} document(s) for [bold]{escape(results.query)}[/bold]")
+    for hit in results.hits:
+        pages = ", ".join(str(p) for p in hit.pages)
+        out.print(f"\n[bold cyan]#{hit.document_id}[/bold cyan] {escape(hit.name)}  "
+                  f"[dim]page {hit.page} (matches on {pages}) score {hit.score}[/dim]")
+        out.print(_snippet_text(hit.snippet))
+
+
+@app.command()
+def show(
+    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Show one document: its record and the text of every page."""
+    engine = open_database(Settings())
+    with Session(engine) as session:
+        detail = objects.document_detail(session, document_id)
+    if detail is None:
+        err.print(f"[red]sohoa: no document with id {document_id}[/red]")
+        raise typer.Exit(1)
+    if as_json:
+        _print_json(detail)
+        return
+    out.print(f"[bold]#{detail['id']} {escape(detail['name'])}[/bold]  [dim]{detail['status']}, "
+              f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]")
+    for page in detail["pages"]:
+        confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
+        out.rule(f"page {page['number']} · OCR confidence {confidence}")
+        out.print(page["text"], markup=False, highlight=False)
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the database (the index is only ever a copy)."""
+    settings = Settings()
+    engine = open_database(settings)
+    with Session(engine) as session:
+        rows = session.exec(
+            select(Page, Document.name)
+            .join(Document, Document.id == Page.document_id)
+            .where(Document.status == "ingested")
+        )
+        pages = (IndexedPage(p.document_id, name, p.number, p.text, p.raw_text) for p, name in rows)
+        count = open_index(settings).rebuild(pages)
+    out.print(f"Indexed {count} page(s).")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+) -> None:
+    """Serve the HTTP API (JSON under /api/, OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from sohoa.api.web import create_app
+
+    settings = Settings()
+    application = create_app(settings)
+    out.print(f"sohoa: serving the archive at {settings.home}")
+    out.print(f"sohoa: open http://{host}:{port}/docs  (API under http://{host}:{port}/api/, Ctrl-C stops)")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+class _IngestProgress:
+    """Rich progress bars for files and pages, on stderr so `--json` stays clean on stdout."""
+
+    def __init__(self):
+        self.bar = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=err, transient=False,
+        )
+
+    def __enter__(self):
+        self.bar.start()
+        self.files = self.bar.add_task("files", total=None)
+        self.pages = self.bar.add_task("pages", total=0)
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.stop()
+
+    def start(self, files: int) -> None:
+        self.bar.update(self.files, total=files)
+
+    def add_pages(self, count: int) -> None:
+        total = self.bar.tasks[self.pages].total or 0
+        self.bar.update(self.pages, total=total + count)
+
+    def page_done(self) -> None:
+        self.bar.advance(self.pages)
+
+    def file_done(self, outcome: FileOutcome) -> None:
+        self.bar.advance(self.files)
+        if outcome.status == "failed":
+            self.bar.console.print(f"[red]failed[/red] {escape(outcome.name)}: {escape(outcome.error or '')}")
+
+
+def _print_ingest_table(files: list[FileOutcome]) -> None:
+    table = Table("id", "file", "status", "pages", "note")
+    for f in files:
+        style = STATUS_STYLE.get(f.status, "")
+        table.add_row(
+            str(f.document_id or ""), Text(f.name), Text(f.status, style=style),
+            str(f.pages), Text(f.error or ""),
+        )
+    out.print(table)
+    counts = {s: sum(1 for f in files if f.status == s) for s in STATUS_STYLE}
+    out.print(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
+              f"{counts['failed']} failed.")
+
+
+def _snippet_text(snippet: str) -> Text:
+    """The index's HTML snippet (`<mark>` around matches) as highlighted terminal text."""
+    text = Text()
+    for i, part in enumerate(re.split(r"</?mark>", snippet)):
+        text.append(html.unescape(part), style="bold yellow" if i % 2 else "")
+    return text
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2) + "\n")
+
+
+def main() -> None:
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
+    app()
