@@ -58,6 +58,10 @@ def ingest(
         except OcrUnavailable as error:
             err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
             raise typer.Exit(2) from None
+        except KeyboardInterrupt:
+            err.print("[yellow]sohoa: interrupted.[/yellow] What was finished is kept; run the same "
+                      "command again to finish the batch (finished files come back as duplicates).")
+            raise typer.Exit(130) from None
     if as_json:
         _print_json(objects.ingest_report(report))
         return

@@ -102,9 +102,13 @@ class Ingester:
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
         in_work: list[_InWork] = []
-        with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
+        try:
             for job_id, item in zip(job_ids, found, strict=True):
-                started = self._begin_file(job_id, item, pool)
+                try:
+                    started = self._begin_file(job_id, item, pool)
+                except Exception as error:  # an unforeseen file must not stop the batch
+                    started = self._fail(job_id, FileOutcome(item.name, "failed"), _unexpected(error))
                 if isinstance(started, FileOutcome):
                     self._report(outcomes, job_id, started)
                 else:
@@ -113,6 +117,10 @@ class Ingester:
                 in_work = self._finish_ready(in_work, outcomes, block=backlog > 2 * self.workers)
             while in_work:
                 in_work = self._finish_ready(in_work, outcomes, block=True)
+        finally:
+            # On Ctrl-C, drop the queued pages instead of reading them all before stopping;
+            # documents left `processing` are taken again when the same command runs again.
+            pool.shutdown(wait=True, cancel_futures=True)
         self._finish_batch(batch.id)
         self._count_duplicate_pages(outcomes.values())
         return BatchReport(batch.id, batch.started, [outcomes[j] for j in job_ids])
@@ -264,7 +272,11 @@ class Ingester:
         remaining = []
         for work in in_work:
             if work.ready():
-                self._report(outcomes, work.job_id, self._save(work))
+                try:
+                    outcome = self._save(work)
+                except Exception as error:  # e.g. the index is locked: the file is taken again
+                    outcome = self._fail(work.job_id, work.outcome, _unexpected(error))
+                self._report(outcomes, work.job_id, outcome)
             else:
                 remaining.append(work)
         return remaining
@@ -315,6 +327,11 @@ def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
         dpi=image.dpi, raw_text=text.text, text=vietnamese.normalize(text.text),
         words=text.words, confidence=text.confidence,
     )
+
+
+def _unexpected(error: Exception) -> str:
+    message = str(error).strip().splitlines()
+    return f"unexpected error: {type(error).__name__}: {message[0] if message else ''}"
 
 
 def _os_user() -> str:
