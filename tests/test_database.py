@@ -1,0 +1,78 @@
+"""Models, migrations and the event trail on a fresh archive."""
+
+import hashlib
+import json
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, select
+
+from sohoa.archive import trail
+from sohoa.archive.database import alembic_config
+from sohoa.archive.models import Batch, Document, Event, Page
+
+
+def test_migrations_create_the_schema_with_no_drift(engine):
+    with engine.connect() as connection:
+        command.check(alembic_config(connection))  # raises if models and migrations disagree
+        tables = {r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+    assert {"batch", "document", "page", "ingestjob", "event", "alembic_version"} <= tables
+
+
+def test_sqlite_runs_in_wal_mode(engine):
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_opening_an_archive_twice_migrates_once(settings, engine):
+    from sohoa.archive.database import open_database
+
+    again = open_database(settings)
+    with again.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_document_and_pages_round_trip(engine):
+    with Session(engine) as session:
+        document = Document(sha256="a" * 64, name="samples/x.pdf", size=10, mime="application/pdf")
+        session.add(document)
+        session.flush()
+        words = [{"text": "Kế", "box": [1, 2, 3, 4], "conf": 0.9, "line": 0}]
+        session.add(Page(document_id=document.id, number=1, width=10, height=20, dpi=300,
+                         raw_text="Kế", text="Kế", words=words, confidence=0.9))
+        session.commit()
+        page = session.exec(select(Page)).one()
+        assert page.words == words
+        assert session.get(Document, document.id).record_metadata == {}
+
+
+def test_trail_events_have_fixed_canonical_bytes_and_rfc6962_leaf_hashes(engine):
+    with Session(engine) as session:
+        first = trail.record(session, "batch.started", actor="lưu trữ", object_type="batch",
+                             object_id=1, details={"b": "hoà", "a": [1, 2]})
+        second = trail.record(session, "batch.finished", actor="archivist", object_type="batch",
+                              object_id=1)
+        session.commit()
+        assert (first.seq, second.seq) == (1, 2)
+        data = trail.canonical_bytes(first)
+        payload = json.loads(data)
+        assert payload["details"] == {"a": [1, 2], "b": "hoà"}
+        assert payload["time"].endswith("Z") and payload["actor"] == "lưu trữ"
+        assert b" " not in data.replace("lưu trữ".encode(), b"")  # compact separators
+        assert list(payload) == sorted(payload)
+        assert first.leaf_hash == hashlib.sha256(b"\x00" + data).hexdigest()
+        stored = session.exec(select(Event).where(Event.seq == 1)).one()
+        assert trail.canonical_bytes(stored) == data  # re-read from the database: same bytes
+
+
+def test_the_database_refuses_to_change_or_remove_events(engine):
+    with Session(engine) as session:
+        trail.record(session, "batch.started", actor="a", object_type="batch", object_id=1)
+        session.add(Batch(actor="a"))
+        session.commit()
+    for statement in ("UPDATE event SET actor = 'mallory'", "DELETE FROM event"):
+        with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
+            connection.execute(text(statement))
