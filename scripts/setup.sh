@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Set up sohoa on a fresh Debian 12 machine, as root: system packages, then a virtual
+# environment in .venv with sohoa installed (non-editable). `setup.sh test` adds the test tools.
+# Prints the time each phase took.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+extra=""
+[ "${1:-}" = "test" ] && extra="[test]"
+
+phase_start=$SECONDS
+phase() {
+    echo "== setup: $1 took $((SECONDS - phase_start)) s"
+    phase_start=$SECONDS
+}
+
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends \
+    python3 python3-venv \
+    tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng \
+    poppler-utils fonts-liberation2 >/dev/null
+phase "system packages (apt)"
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check ".${extra}"
+phase "python package (pip install .${extra})"
