@@ -42,7 +42,9 @@ STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red"}
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="files and folders (walked recursively)")],
-    workers: Annotated[int | None, typer.Option(help="pages OCR'd at once (default: cores)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="pages OCR'd at once (default: cores)")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG)."""
@@ -50,8 +52,11 @@ def ingest(
     engine = open_database(settings)
     with _IngestProgress() as progress:
         ingester = Ingester(
-            settings, engine, open_index(settings),
-            workers=workers or settings.workers, progress=progress,
+            settings,
+            engine,
+            open_index(settings),
+            workers=workers or settings.workers,
+            progress=progress,
         )
         try:
             report = ingester.run(paths)
@@ -59,8 +64,10 @@ def ingest(
             err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
-            err.print("[yellow]sohoa: interrupted.[/yellow] What was finished is kept; run the same "
-                      "command again to finish the batch (finished files come back as duplicates).")
+            err.print(
+                "[yellow]sohoa: interrupted.[/yellow] What was finished is kept; run the same "
+                "command again to finish the batch (finished files come back as duplicates)."
+            )
             raise typer.Exit(130) from None
     if as_json:
         _print_json(objects.ingest_report(report))
@@ -89,8 +96,10 @@ def search(
     out.print(f"{results.total} document(s) for [bold]{escape(results.query)}[/bold]")
     for hit in results.hits:
         pages = ", ".join(str(p) for p in hit.pages)
-        out.print(f"\n[bold cyan]#{hit.document_id}[/bold cyan] {escape(hit.name)}  "
-                  f"[dim]page {hit.page} (matches on {pages}) score {hit.score}[/dim]")
+        out.print(
+            f"\n[bold cyan]#{hit.document_id}[/bold cyan] {escape(hit.name)}  "
+            f"[dim]page {hit.page} (matches on {pages}) score {hit.score}[/dim]"
+        )
         out.print(_snippet_text(hit.snippet))
 
 
@@ -109,8 +118,10 @@ def show(
     if as_json:
         _print_json(detail)
         return
-    out.print(f"[bold]#{detail['id']} {escape(detail['name'])}[/bold]  [dim]{detail['status']}, "
-              f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]")
+    out.print(
+        f"[bold]#{detail['id']} {escape(detail['name'])}[/bold]  [dim]{detail['status']}, "
+        f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]"
+    )
     for page in detail["pages"]:
         confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
         out.rule(f"page {page['number']} · OCR confidence {confidence}")
@@ -146,7 +157,7 @@ def serve(
     settings = Settings()
     application = create_app(settings)
     out.print(f"sohoa: serving the archive at {settings.home}")
-    out.print(f"sohoa: open http://{host}:{port}/docs  (API under http://{host}:{port}/api/, Ctrl-C stops)")
+    out.print(f"sohoa: open http://{host}:{port}/docs  (API under /api/, Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -155,8 +166,12 @@ class _IngestProgress:
 
     def __init__(self):
         self.bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TimeElapsedColumn(), console=err, transient=False,
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+            transient=False,
         )
 
     def __enter__(self):
@@ -181,7 +196,9 @@ class _IngestProgress:
     def file_done(self, outcome: FileOutcome) -> None:
         self.bar.advance(self.files)
         if outcome.status == "failed":
-            self.bar.console.print(f"[red]failed[/red] {escape(outcome.name)}: {escape(outcome.error or '')}")
+            self.bar.console.print(
+                f"[red]failed[/red] {escape(outcome.name)}: {escape(outcome.error or '')}"
+            )
 
 
 def _print_ingest_table(files: list[FileOutcome]) -> None:
@@ -189,13 +206,18 @@ def _print_ingest_table(files: list[FileOutcome]) -> None:
     for f in files:
         style = STATUS_STYLE.get(f.status, "")
         table.add_row(
-            str(f.document_id or ""), Text(f.name), Text(f.status, style=style),
-            str(f.pages), Text(f.error or ""),
+            str(f.document_id or ""),
+            Text(f.name),
+            Text(f.status, style=style),
+            str(f.pages),
+            Text(f.error or ""),
         )
     out.print(table)
     counts = {s: sum(1 for f in files if f.status == s) for s in STATUS_STYLE}
-    out.print(f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
-              f"{counts['failed']} failed.")
+    out.print(
+        f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
+        f"{counts['failed']} failed."
+    )
 
 
 def _snippet_text(snippet: str) -> Text:

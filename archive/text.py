@@ -84,11 +84,11 @@ def _tone_position(bare: str) -> int | None:
 
 
 def _nucleus_start(bare: str) -> int | None:
-    """Where the vowel nucleus starts, treating the `u` of `qu` and the `i` of `gi` as consonants."""
+    """Where the vowel nucleus starts; the `u` of `qu` and the `i` of `gi` are consonants."""
     first = next((i for i, c in enumerate(bare) if c in VOWELS), None)
     if first is None:
         return None
     followed_by_vowel = first + 1 < len(bare) and bare[first + 1] in VOWELS
-    if followed_by_vowel and bare[:first + 1] in {"qu", "gi"}:
+    if followed_by_vowel and bare[: first + 1] in {"qu", "gi"}:
         return first + 1
     return first

@@ -53,8 +53,11 @@ def render_pages(samples: Path, out: Path) -> tuple[list[PageImage], float]:
 def time_osd(pages: list[PageImage]) -> float:
     started = time.perf_counter()
     for page in pages:
-        subprocess.run(["tesseract", str(page.path), "-", "--psm", "0", "-l", "osd"],
-                       capture_output=True, check=False)
+        subprocess.run(
+            ["tesseract", str(page.path), "-", "--psm", "0", "-l", "osd"],
+            capture_output=True,
+            check=False,
+        )
     return time.perf_counter() - started
 
 
@@ -80,8 +83,11 @@ def _ours(page: PageImage) -> None:
 
 
 def _plain(page: PageImage) -> None:
-    subprocess.run(["tesseract", str(page.path), "-", "-l", "vie", "--dpi", str(page.dpi)],
-                   capture_output=True, check=True)
+    subprocess.run(
+        ["tesseract", str(page.path), "-", "-l", "vie", "--dpi", str(page.dpi)],
+        capture_output=True,
+        check=True,
+    )
 
 
 def ocr_throughput(pages: list[PageImage], workers: int) -> float:
@@ -129,19 +135,27 @@ def main() -> None:
         ratio = ours / plain
         print(f"OCR, plain tesseract: {plain / runs:.3f} s/page")
         print(f"OCR, sohoa stage (text + boxes): {ours / runs:.3f} s/page")
-        print(f"OCR ratio sohoa/plain: {ratio:.3f}  (target ≤ 1.10: {'met' if ratio <= 1.10 else 'MISSED'})")
+        print(f"OCR ratio sohoa/plain: {ratio:.3f}  (target ≤ 1.10: {_verdict(ratio <= 1.10)})")
 
         work = pages * args.copies
         one = ocr_throughput(work, 1)
         two = ocr_throughput(work, 2)
-        print(f"OCR stage, {len(work)} pages: 1 worker {one:.1f} pages/min, 2 workers {two:.1f} "
-              f"pages/min, speed-up {two / one:.2f}× (target ≥ 1.8: {'met' if two / one >= 1.8 else 'MISSED'})")
+        print(
+            f"OCR stage, {len(work)} pages: 1 worker {one:.1f} pages/min, 2 workers {two:.1f} "
+            f"pages/min, speed-up {two / one:.2f}× (target ≥ 1.8: {_verdict(two / one >= 1.8)})"
+        )
 
         copies = _copies_of_samples(args.samples, scratch / "copies", args.copies)
         one, count = ingest_throughput(copies, 1, scratch / "home1")
         two, _ = ingest_throughput(copies, 2, scratch / "home2")
-        print(f"whole ingest, {count} pages: 1 worker {one:.1f} pages/min, 2 workers {two:.1f} "
-              f"pages/min, speed-up {two / one:.2f}×")
+        print(
+            f"whole ingest, {count} pages: 1 worker {one:.1f} pages/min, 2 workers {two:.1f} "
+            f"pages/min, speed-up {two / one:.2f}×"
+        )
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
 
 
 def _copies_of_samples(samples: Path, out: Path, copies: int) -> list[str]:

@@ -37,7 +37,9 @@ def check_tesseract(lang: str) -> str:
         version = str(pytesseract.get_tesseract_version())
         languages = pytesseract.get_languages(config="")
     except pytesseract.TesseractNotFoundError as error:
-        raise OcrUnavailable(f"Tesseract OCR is not installed. Install it with: {INSTALL_HINT}") from error
+        raise OcrUnavailable(
+            f"Tesseract OCR is not installed. Install it with: {INSTALL_HINT}"
+        ) from error
     if lang not in languages:
         package = f"tesseract-ocr-{lang}"
         raise OcrUnavailable(

@@ -95,7 +95,7 @@ class Ingester:
         self._claimed: dict[str, int] = {}  # sha256 → document id, within this batch
 
     def run(self, paths: list[str]) -> BatchReport:
-        """Ingest every file under `paths`; raises OcrUnavailable before any work if OCR can't run."""
+        """Ingest every file under `paths`; raise OcrUnavailable first if OCR cannot run."""
         check_tesseract(self.settings.ocr_lang)
         found = discover(paths)
         batch, job_ids = self._start_batch(paths, found)
@@ -108,7 +108,9 @@ class Ingester:
                 try:
                     started = self._begin_file(job_id, item, pool)
                 except Exception as error:  # an unforeseen file must not stop the batch
-                    started = self._fail(job_id, FileOutcome(item.name, "failed"), _unexpected(error))
+                    started = self._fail(
+                        job_id, FileOutcome(item.name, "failed"), _unexpected(error)
+                    )
                 if isinstance(started, FileOutcome):
                     self._report(outcomes, job_id, started)
                 else:
@@ -136,8 +138,12 @@ class Ingester:
             jobs = [IngestJob(batch_id=batch.id, path=item.name) for item in found]
             session.add_all(jobs)
             trail.record(
-                session, "batch.started", actor=self.actor, object_type="batch",
-                object_id=batch.id, details={"paths": list(paths), "files": len(found)},
+                session,
+                "batch.started",
+                actor=self.actor,
+                object_type="batch",
+                object_id=batch.id,
+                details={"paths": list(paths), "files": len(found)},
             )
             session.commit()
             return batch, [job.id for job in jobs]
@@ -151,8 +157,12 @@ class Ingester:
             for job in jobs:
                 counts[job.state] = counts.get(job.state, 0) + 1
             trail.record(
-                session, "batch.finished", actor=self.actor, object_type="batch",
-                object_id=batch_id, details={"files": counts},
+                session,
+                "batch.finished",
+                actor=self.actor,
+                object_type="batch",
+                object_id=batch_id,
+                details={"files": counts},
             )
             session.commit()
 
@@ -190,7 +200,10 @@ class Ingester:
         work_dir = self.settings.work_dir / f"job-{job_id}"
         try:
             pages = rasterize(
-                item.path, kind, work_dir, self.settings.ocr_dpi,
+                item.path,
+                kind,
+                work_dir,
+                self.settings.ocr_dpi,
                 Limits(self.settings.max_pages, self.settings.max_page_pixels),
             )
         except RasterizeError as error:
@@ -219,15 +232,26 @@ class Ingester:
             document = session.exec(select(Document).where(Document.sha256 == sha256)).first()
             if document is None:
                 document = Document(
-                    sha256=sha256, name=item.name, size=item.path.stat().st_size, mime=mime,
+                    sha256=sha256,
+                    name=item.name,
+                    size=item.path.stat().st_size,
+                    mime=mime,
                     batch_id=session.get(IngestJob, job_id).batch_id,
                 )
                 session.add(document)
                 session.flush()
                 trail.record(
-                    session, "document.stored", actor=self.actor, object_type="document",
+                    session,
+                    "document.stored",
+                    actor=self.actor,
+                    object_type="document",
                     object_id=document.id,
-                    details={"name": item.name, "sha256": sha256, "size": document.size, "mime": mime},
+                    details={
+                        "name": item.name,
+                        "sha256": sha256,
+                        "size": document.size,
+                        "mime": mime,
+                    },
                 )
             document.status, document.error = "processing", None
             job = session.get(IngestJob, job_id)
@@ -241,7 +265,10 @@ class Ingester:
         with Session(self.engine) as session:
             job = session.get(IngestJob, job_id)
             job.state, job.sha256, job.document_id, job.updated = (
-                "duplicate", outcome.sha256, document_id, utcnow(),
+                "duplicate",
+                outcome.sha256,
+                document_id,
+                utcnow(),
             )
             session.commit()
         return outcome
@@ -251,15 +278,27 @@ class Ingester:
         outcome.status, outcome.error = "failed", error
         with Session(self.engine) as session:
             job = session.get(IngestJob, job_id)
-            job.state, job.error, job.sha256, job.updated = "failed", error, outcome.sha256, utcnow()
+            job.state, job.error, job.sha256, job.updated = (
+                "failed",
+                error,
+                outcome.sha256,
+                utcnow(),
+            )
             if outcome.document_id is not None:
                 document = session.get(Document, outcome.document_id)
                 document.status, document.error = "failed", error
             trail.record(
-                session, "ingest.failed", actor=self.actor, object_type="ingest_job",
+                session,
+                "ingest.failed",
+                actor=self.actor,
+                object_type="ingest_job",
                 object_id=job_id,
-                details={"name": outcome.name, "sha256": outcome.sha256,
-                         "document_id": outcome.document_id, "error": error},
+                details={
+                    "name": outcome.name,
+                    "sha256": outcome.sha256,
+                    "document_id": outcome.document_id,
+                    "error": error,
+                },
             )
             session.commit()
         return outcome
@@ -288,29 +327,45 @@ class Ingester:
         for image, future in zip(work.pages, work.futures, strict=True):
             if future.exception() is not None:
                 return self._fail(
-                    work.job_id, work.outcome, f"page {image.number}: OCR failed: {future.exception()}"
+                    work.job_id,
+                    work.outcome,
+                    f"page {image.number}: OCR failed: {future.exception()}",
                 )
             texts.append(future.result())
         document_id = work.outcome.document_id
         with Session(self.engine, expire_on_commit=False) as session:
             session.exec(delete(Page).where(Page.document_id == document_id))
-            pages = [_page_row(document_id, image, text) for image, text in zip(work.pages, texts)]
+            pages = [
+                _page_row(document_id, image, text)
+                for image, text in zip(work.pages, texts, strict=True)
+            ]
             session.add_all(pages)
             for page in pages:
                 trail.record(
-                    session, "page.recognized", actor=self.actor, object_type="document",
+                    session,
+                    "page.recognized",
+                    actor=self.actor,
+                    object_type="document",
                     object_id=document_id,
-                    details={"page": page.number, "words": len(page.words),
-                             "confidence": page.confidence, "engine": "tesseract",
-                             "lang": self.settings.ocr_lang},
+                    details={
+                        "page": page.number,
+                        "words": len(page.words),
+                        "confidence": page.confidence,
+                        "engine": "tesseract",
+                        "lang": self.settings.ocr_lang,
+                    },
                 )
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             trail.record(
-                session, "document.ingested", actor=self.actor, object_type="document",
-                object_id=document_id, details={"pages": len(pages), "batch_id": job.batch_id},
+                session,
+                "document.ingested",
+                actor=self.actor,
+                object_type="document",
+                object_id=document_id,
+                details={"pages": len(pages), "batch_id": job.batch_id},
             )
             session.commit()
             name = document.name
@@ -323,9 +378,15 @@ class Ingester:
 
 def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
     return Page(
-        document_id=document_id, number=image.number, width=image.width, height=image.height,
-        dpi=image.dpi, raw_text=text.text, text=vietnamese.normalize(text.text),
-        words=text.words, confidence=text.confidence,
+        document_id=document_id,
+        number=image.number,
+        width=image.width,
+        height=image.height,
+        dpi=image.dpi,
+        raw_text=text.text,
+        text=vietnamese.normalize(text.text),
+        words=text.words,
+        confidence=text.confidence,
     )
 
 

@@ -2,8 +2,9 @@
 
 PDF pages are rendered by poppler (pdf2image) at the OCR resolution; TIFF frames, PNG and JPEG are
 decoded with Pillow. Every page is written as an image file into a scratch folder, so the OCR
-stage hands Tesseract a file path and nothing is encoded twice. Limits are checked from the headers, before
-any pixels are decoded, so a decompression bomb or a 10,000-page PDF is refused, not rendered.
+stage hands Tesseract a file path and nothing is encoded twice. Limits are checked from the
+headers, before any pixels are decoded, so a decompression bomb or a 10,000-page PDF is refused,
+not rendered.
 
 Scratch pages are written as uncompressed PNM (PBM/PGM/PPM): poppler's PNG encoder alone took
 about 7 s for one 300-dpi A4 page here, PPM 0.25 s, and Tesseract reads both. The resolution,
@@ -62,7 +63,9 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
         raise RasterizeError("the PDF has no pages")
     _check_page_count(pages, limits)
     width_pt, height_pt = _pdf_page_size(info)
-    _check_pixels(1, round(width_pt / POINTS_PER_INCH * dpi), round(height_pt / POINTS_PER_INCH * dpi), limits)
+    _check_pixels(
+        1, round(width_pt / POINTS_PER_INCH * dpi), round(height_pt / POINTS_PER_INCH * dpi), limits
+    )
     try:
         paths = convert_from_path(
             source, dpi=dpi, output_folder=out_dir, fmt="ppm", paths_only=True, thread_count=1

@@ -25,8 +25,8 @@ Usage::
 
     .venv/bin/python scripts/make_samples.py [--out samples] [--texts scripts/sample_texts]
 
-Needs only Pillow and numpy (``.venv/bin/pip install numpy``).  Output is deterministic: every random choice
-comes from generators seeded with fixed values, and PDF dates are pinned.
+Needs only Pillow and numpy (``.venv/bin/pip install '.[scripts]'``). Output is deterministic:
+every random choice comes from generators seeded with fixed values, and PDF dates are pinned.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import math
 import time
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -92,55 +92,92 @@ DOCUMENTS = [
         "type": "KẾ HOẠCH",
         "subject": "Số hóa tài liệu lưu trữ giai đoạn 2024–2025",
         "body": [
-            ("p", "Căn cứ Luật Lưu trữ năm 2024; Nghị định số 30/2020/NĐ-CP ngày "
-                  "05 tháng 3 năm 2020 của Chính phủ về công tác văn thư; Thông tư "
-                  "số 02/2019/TT-BNV ngày 24 tháng 01 năm 2019 của Bộ Nội vụ quy "
-                  "định tiêu chuẩn dữ liệu thông tin đầu vào và yêu cầu bảo quản "
-                  "tài liệu lưu trữ điện tử;"),
-            ("p", "Thực hiện Chương trình công tác năm 2024 của Ban Thường vụ Liên "
-                  "hiệp các Hội Khoa học và Kỹ thuật tỉnh Bắc Giang (sau đây gọi "
-                  "tắt là Liên hiệp hội), Thường trực Liên hiệp hội ban hành Kế "
-                  "hoạch số hóa tài liệu lưu trữ giai đoạn 2024–2025 như sau:"),
+            (
+                "p",
+                "Căn cứ Luật Lưu trữ năm 2024; Nghị định số 30/2020/NĐ-CP ngày "
+                "05 tháng 3 năm 2020 của Chính phủ về công tác văn thư; Thông tư "
+                "số 02/2019/TT-BNV ngày 24 tháng 01 năm 2019 của Bộ Nội vụ quy "
+                "định tiêu chuẩn dữ liệu thông tin đầu vào và yêu cầu bảo quản "
+                "tài liệu lưu trữ điện tử;",
+            ),
+            (
+                "p",
+                "Thực hiện Chương trình công tác năm 2024 của Ban Thường vụ Liên "
+                "hiệp các Hội Khoa học và Kỹ thuật tỉnh Bắc Giang (sau đây gọi "
+                "tắt là Liên hiệp hội), Thường trực Liên hiệp hội ban hành Kế "
+                "hoạch số hóa tài liệu lưu trữ giai đoạn 2024–2025 như sau:",
+            ),
             ("h", "I. MỤC ĐÍCH, YÊU CẦU"),
             ("h", "1. Mục đích"),
-            ("p", "Từng bước chuyển tài liệu giấy đang bảo quản tại kho lưu trữ cơ "
-                  "quan sang dạng số, phục vụ tra cứu nhanh, chính xác và an toàn; "
-                  "giảm thời gian tìm kiếm hồ sơ, hạn chế việc khai thác trực tiếp "
-                  "bản gốc làm hư hỏng tài liệu có giá trị."),
-            ("p", "Hình thành cơ sở dữ liệu tài liệu lưu trữ của Liên hiệp hội, kết "
-                  "nối với hệ thống quản lý văn bản và điều hành, góp phần thực hiện "
-                  "chuyển đổi số và duy trì Hệ thống quản lý chất lượng theo tiêu "
-                  "chuẩn TCVN ISO 9001:2015."),
+            (
+                "p",
+                "Từng bước chuyển tài liệu giấy đang bảo quản tại kho lưu trữ cơ "
+                "quan sang dạng số, phục vụ tra cứu nhanh, chính xác và an toàn; "
+                "giảm thời gian tìm kiếm hồ sơ, hạn chế việc khai thác trực tiếp "
+                "bản gốc làm hư hỏng tài liệu có giá trị.",
+            ),
+            (
+                "p",
+                "Hình thành cơ sở dữ liệu tài liệu lưu trữ của Liên hiệp hội, kết "
+                "nối với hệ thống quản lý văn bản và điều hành, góp phần thực hiện "
+                "chuyển đổi số và duy trì Hệ thống quản lý chất lượng theo tiêu "
+                "chuẩn TCVN ISO 9001:2015.",
+            ),
             ("h", "2. Yêu cầu"),
-            ("p", "Việc số hóa phải bảo đảm đúng quy trình, đúng tiêu chuẩn kỹ "
-                  "thuật; bản số hóa có độ phân giải tối thiểu 200 dpi, định dạng "
-                  "PDF/A, được nhận dạng ký tự và gắn đầy đủ siêu dữ liệu theo quy "
-                  "định. Tài liệu sau khi số hóa được kiểm tra, đối chiếu với bản "
-                  "gốc; bản gốc được trả về đúng vị trí trong kho, không để xáo "
-                  "trộn, mất mát hoặc hư hỏng."),
+            (
+                "p",
+                "Việc số hóa phải bảo đảm đúng quy trình, đúng tiêu chuẩn kỹ "
+                "thuật; bản số hóa có độ phân giải tối thiểu 200 dpi, định dạng "
+                "PDF/A, được nhận dạng ký tự và gắn đầy đủ siêu dữ liệu theo quy "
+                "định. Tài liệu sau khi số hóa được kiểm tra, đối chiếu với bản "
+                "gốc; bản gốc được trả về đúng vị trí trong kho, không để xáo "
+                "trộn, mất mát hoặc hư hỏng.",
+            ),
             PAGE_BREAK,
             ("h", "II. NỘI DUNG VÀ TIẾN ĐỘ THỰC HIỆN"),
-            ("p", "1. Năm 2024: khảo sát, thống kê khối lượng tài liệu; chỉnh lý các "
-                  "phông tài liệu từ năm 2010 đến năm 2015; số hóa khoảng 1.200 hồ "
-                  "sơ với 45.000 trang tài liệu, ưu tiên hồ sơ tổ chức, hồ sơ hội "
-                  "viên và các quyết định có giá trị bảo quản vĩnh viễn."),
-            ("p", "2. Năm 2025: số hóa toàn bộ tài liệu còn lại từ năm 2016 đến năm "
-                  "2023; hoàn thiện cơ sở dữ liệu, phân quyền khai thác và tổ chức "
-                  "tập huấn sử dụng cho cán bộ, nhân viên cơ quan."),
+            (
+                "p",
+                "1. Năm 2024: khảo sát, thống kê khối lượng tài liệu; chỉnh lý các "
+                "phông tài liệu từ năm 2010 đến năm 2015; số hóa khoảng 1.200 hồ "
+                "sơ với 45.000 trang tài liệu, ưu tiên hồ sơ tổ chức, hồ sơ hội "
+                "viên và các quyết định có giá trị bảo quản vĩnh viễn.",
+            ),
+            (
+                "p",
+                "2. Năm 2025: số hóa toàn bộ tài liệu còn lại từ năm 2016 đến năm "
+                "2023; hoàn thiện cơ sở dữ liệu, phân quyền khai thác và tổ chức "
+                "tập huấn sử dụng cho cán bộ, nhân viên cơ quan.",
+            ),
             ("h", "III. TỔ CHỨC THỰC HIỆN"),
-            ("p", "1. Văn phòng Liên hiệp hội chủ trì, phối hợp với các ban chuyên "
-                  "môn xây dựng danh mục tài liệu cần số hóa, lập dự toán kinh phí "
-                  "trình Thường trực phê duyệt trước ngày 15 tháng 8 năm 2024."),
-            ("p", "2. Ban Tư vấn, phản biện và giám định xã hội hướng dẫn các hội "
-                  "thành viên rà soát, bàn giao tài liệu theo đúng thành phần hồ sơ."),
-            ("p", "3. Kinh phí thực hiện Kế hoạch được bố trí từ nguồn ngân sách nhà "
-                  "nước giao cho Liên hiệp hội và các nguồn hợp pháp khác."),
-            ("p", "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị "
-                  "kịp thời báo cáo Thường trực Liên hiệp hội (qua Văn phòng) để xem "
-                  "xét, giải quyết./."),
+            (
+                "p",
+                "1. Văn phòng Liên hiệp hội chủ trì, phối hợp với các ban chuyên "
+                "môn xây dựng danh mục tài liệu cần số hóa, lập dự toán kinh phí "
+                "trình Thường trực phê duyệt trước ngày 15 tháng 8 năm 2024.",
+            ),
+            (
+                "p",
+                "2. Ban Tư vấn, phản biện và giám định xã hội hướng dẫn các hội "
+                "thành viên rà soát, bàn giao tài liệu theo đúng thành phần hồ sơ.",
+            ),
+            (
+                "p",
+                "3. Kinh phí thực hiện Kế hoạch được bố trí từ nguồn ngân sách nhà "
+                "nước giao cho Liên hiệp hội và các nguồn hợp pháp khác.",
+            ),
+            (
+                "p",
+                "Trong quá trình thực hiện, nếu có khó khăn, vướng mắc, các đơn vị "
+                "kịp thời báo cáo Thường trực Liên hiệp hội (qua Văn phòng) để xem "
+                "xét, giải quyết./.",
+            ),
         ],
-        "recipients": ["- Ban Thường vụ LHH;", "- Các ban, Văn phòng LHH;",
-                       "- Các hội thành viên;", "- Lưu: VT, VP."],
+        "recipients": [
+            "- Ban Thường vụ LHH;",
+            "- Các ban, Văn phòng LHH;",
+            "- Các hội thành viên;",
+            "- Lưu: VT, VP.",
+        ],
         "signer": ["TM. BAN THƯỜNG VỤ", "CHỦ TỊCH"],
         "name": "Nguyễn Văn Thành",
     },
@@ -150,53 +187,87 @@ DOCUMENTS = [
         "date": "Bắc Giang, ngày 05 tháng 7 năm 2024",
         "type": "BÁO CÁO",
         "subject": "Kết quả hoạt động 6 tháng đầu năm và phương hướng,\n"
-                   "nhiệm vụ 6 tháng cuối năm 2024",
+        "nhiệm vụ 6 tháng cuối năm 2024",
         "body": [
-            ("p", "Thực hiện Chương trình công tác năm 2024, Liên hiệp các Hội Khoa "
-                  "học và Kỹ thuật tỉnh Bắc Giang báo cáo kết quả hoạt động 6 tháng "
-                  "đầu năm và phương hướng, nhiệm vụ 6 tháng cuối năm 2024 như sau:"),
+            (
+                "p",
+                "Thực hiện Chương trình công tác năm 2024, Liên hiệp các Hội Khoa "
+                "học và Kỹ thuật tỉnh Bắc Giang báo cáo kết quả hoạt động 6 tháng "
+                "đầu năm và phương hướng, nhiệm vụ 6 tháng cuối năm 2024 như sau:",
+            ),
             ("h", "I. KẾT QUẢ HOẠT ĐỘNG 6 THÁNG ĐẦU NĂM 2024"),
             ("h", "1. Công tác tổ chức, xây dựng hội"),
-            ("p", "Liên hiệp hội hiện có 28 hội thành viên với hơn 12.000 hội viên là "
-                  "trí thức khoa học và công nghệ đang công tác trên địa bàn tỉnh. "
-                  "Trong 6 tháng đầu năm, Ban Thường vụ đã tổ chức 02 hội nghị, cho "
-                  "ý kiến về việc kết nạp 01 hội thành viên mới và kiện toàn nhân sự "
-                  "Văn phòng theo đúng Điều lệ."),
+            (
+                "p",
+                "Liên hiệp hội hiện có 28 hội thành viên với hơn 12.000 hội viên là "
+                "trí thức khoa học và công nghệ đang công tác trên địa bàn tỉnh. "
+                "Trong 6 tháng đầu năm, Ban Thường vụ đã tổ chức 02 hội nghị, cho "
+                "ý kiến về việc kết nạp 01 hội thành viên mới và kiện toàn nhân sự "
+                "Văn phòng theo đúng Điều lệ.",
+            ),
             ("h", "2. Hoạt động tư vấn, phản biện và giám định xã hội"),
-            ("p", "Liên hiệp hội đã thực hiện 05 nhiệm vụ tư vấn, phản biện đối với "
-                  "các đề án, dự thảo văn bản của tỉnh, trong đó có đề án phát triển "
-                  "vùng trồng vải thiều theo hướng hữu cơ và dự thảo quy hoạch hệ "
-                  "thống thủy lợi. Các ý kiến phản biện được cơ quan chủ trì tiếp "
-                  "thu và đánh giá cao."),
+            (
+                "p",
+                "Liên hiệp hội đã thực hiện 05 nhiệm vụ tư vấn, phản biện đối với "
+                "các đề án, dự thảo văn bản của tỉnh, trong đó có đề án phát triển "
+                "vùng trồng vải thiều theo hướng hữu cơ và dự thảo quy hoạch hệ "
+                "thống thủy lợi. Các ý kiến phản biện được cơ quan chủ trì tiếp "
+                "thu và đánh giá cao.",
+            ),
             ("h", "3. Phổ biến kiến thức và Hội thi Sáng tạo kỹ thuật"),
-            ("p", "Phối hợp với các sở, ngành tổ chức 14 lớp tập huấn chuyển giao "
-                  "tiến bộ kỹ thuật cho hơn 900 lượt nông dân; phát động Hội thi "
-                  "Sáng tạo kỹ thuật tỉnh lần thứ XI với 64 giải pháp đăng ký dự thi."),
+            (
+                "p",
+                "Phối hợp với các sở, ngành tổ chức 14 lớp tập huấn chuyển giao "
+                "tiến bộ kỹ thuật cho hơn 900 lượt nông dân; phát động Hội thi "
+                "Sáng tạo kỹ thuật tỉnh lần thứ XI với 64 giải pháp đăng ký dự thi.",
+            ),
             PAGE_BREAK,
             ("h", "4. Quản lý chất lượng và chuyển đổi số"),
-            ("p", "Duy trì hiệu quả Hệ thống quản lý chất lượng theo tiêu chuẩn TCVN "
-                  "ISO 9001:2015; hoàn thành đánh giá nội bộ trong tháng 5, khắc phục "
-                  "03 điểm không phù hợp nhỏ. Triển khai phần mềm quản lý văn bản và "
-                  "số hóa 420 hồ sơ lưu trữ của cơ quan."),
+            (
+                "p",
+                "Duy trì hiệu quả Hệ thống quản lý chất lượng theo tiêu chuẩn TCVN "
+                "ISO 9001:2015; hoàn thành đánh giá nội bộ trong tháng 5, khắc phục "
+                "03 điểm không phù hợp nhỏ. Triển khai phần mềm quản lý văn bản và "
+                "số hóa 420 hồ sơ lưu trữ của cơ quan.",
+            ),
             ("h", "5. Đánh giá chung"),
-            ("p", "Các hoạt động của Liên hiệp hội cơ bản hoàn thành đúng tiến độ. "
-                  "Tuy nhiên, nguồn kinh phí còn hạn chế, một số hội thành viên hoạt "
-                  "động chưa thường xuyên, việc thu hút trí thức trẻ tham gia hoạt "
-                  "động hội còn khó khăn."),
+            (
+                "p",
+                "Các hoạt động của Liên hiệp hội cơ bản hoàn thành đúng tiến độ. "
+                "Tuy nhiên, nguồn kinh phí còn hạn chế, một số hội thành viên hoạt "
+                "động chưa thường xuyên, việc thu hút trí thức trẻ tham gia hoạt "
+                "động hội còn khó khăn.",
+            ),
             ("h", "II. PHƯƠNG HƯỚNG, NHIỆM VỤ 6 THÁNG CUỐI NĂM 2024"),
-            ("p", "1. Tổ chức tổng kết, trao giải Hội thi Sáng tạo kỹ thuật tỉnh lần "
-                  "thứ XI; lựa chọn các giải pháp tiêu biểu tham gia Giải thưởng Sáng "
-                  "tạo Khoa học Công nghệ Việt Nam."),
-            ("p", "2. Tiếp tục thực hiện các nhiệm vụ tư vấn, phản biện theo đặt hàng "
-                  "của Ủy ban nhân dân tỉnh; nâng cao chất lượng bản tin khoa học."),
-            ("p", "3. Đẩy mạnh số hóa tài liệu lưu trữ, chuẩn bị cho kỳ đánh giá giám "
-                  "sát Hệ thống quản lý chất lượng năm 2024."),
-            ("p", "Trên đây là báo cáo kết quả hoạt động 6 tháng đầu năm và phương "
-                  "hướng, nhiệm vụ 6 tháng cuối năm 2024 của Liên hiệp các Hội Khoa "
-                  "học và Kỹ thuật tỉnh Bắc Giang./."),
+            (
+                "p",
+                "1. Tổ chức tổng kết, trao giải Hội thi Sáng tạo kỹ thuật tỉnh lần "
+                "thứ XI; lựa chọn các giải pháp tiêu biểu tham gia Giải thưởng Sáng "
+                "tạo Khoa học Công nghệ Việt Nam.",
+            ),
+            (
+                "p",
+                "2. Tiếp tục thực hiện các nhiệm vụ tư vấn, phản biện theo đặt hàng "
+                "của Ủy ban nhân dân tỉnh; nâng cao chất lượng bản tin khoa học.",
+            ),
+            (
+                "p",
+                "3. Đẩy mạnh số hóa tài liệu lưu trữ, chuẩn bị cho kỳ đánh giá giám "
+                "sát Hệ thống quản lý chất lượng năm 2024.",
+            ),
+            (
+                "p",
+                "Trên đây là báo cáo kết quả hoạt động 6 tháng đầu năm và phương "
+                "hướng, nhiệm vụ 6 tháng cuối năm 2024 của Liên hiệp các Hội Khoa "
+                "học và Kỹ thuật tỉnh Bắc Giang./.",
+            ),
         ],
-        "recipients": ["- Liên hiệp Hội Việt Nam;", "- Ban Tuyên giáo Tỉnh ủy;",
-                       "- UBND tỉnh;", "- Lưu: VT, VP."],
+        "recipients": [
+            "- Liên hiệp Hội Việt Nam;",
+            "- Ban Tuyên giáo Tỉnh ủy;",
+            "- UBND tỉnh;",
+            "- Lưu: VT, VP.",
+        ],
         "signer": ["TM. BAN THƯỜNG VỤ", "CHỦ TỊCH"],
         "name": "Nguyễn Văn Thành",
     },
@@ -206,30 +277,39 @@ DOCUMENTS = [
         "date": "Bắc Giang, ngày 10 tháng 5 năm 2024",
         "type": "QUYẾT ĐỊNH",
         "subject": "Về việc thành lập Đoàn đánh giá nội bộ Hệ thống\n"
-                   "quản lý chất lượng theo tiêu chuẩn TCVN ISO 9001:2015",
+        "quản lý chất lượng theo tiêu chuẩn TCVN ISO 9001:2015",
         "body": [
             ("c", "CHỦ TỊCH LIÊN HIỆP CÁC HỘI\nKHOA HỌC VÀ KỸ THUẬT TỈNH BẮC GIANG"),
-            ("pi", "Căn cứ Điều lệ Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh Bắc "
-                   "Giang;"),
-            ("pi", "Căn cứ tiêu chuẩn TCVN ISO 9001:2015 Hệ thống quản lý chất "
-                   "lượng - Các yêu cầu;"),
-            ("pi", "Căn cứ Kế hoạch đánh giá nội bộ năm 2024 đã được Ban Thường vụ "
-                   "thông qua;"),
+            ("pi", "Căn cứ Điều lệ Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh Bắc Giang;"),
+            (
+                "pi",
+                "Căn cứ tiêu chuẩn TCVN ISO 9001:2015 Hệ thống quản lý chất lượng - Các yêu cầu;",
+            ),
+            ("pi", "Căn cứ Kế hoạch đánh giá nội bộ năm 2024 đã được Ban Thường vụ thông qua;"),
             ("pi", "Theo đề nghị của Chánh Văn phòng Liên hiệp hội."),
             ("c", "QUYẾT ĐỊNH:"),
-            ("p", "Điều 1. Thành lập Đoàn đánh giá nội bộ Hệ thống quản lý chất lượng "
-                  "theo tiêu chuẩn TCVN ISO 9001:2015 của Liên hiệp hội năm 2024, gồm "
-                  "các ông (bà) có tên sau:"),
+            (
+                "p",
+                "Điều 1. Thành lập Đoàn đánh giá nội bộ Hệ thống quản lý chất lượng "
+                "theo tiêu chuẩn TCVN ISO 9001:2015 của Liên hiệp hội năm 2024, gồm "
+                "các ông (bà) có tên sau:",
+            ),
             ("p", "1. Ông Trần Quốc Hưng, Phó Chủ tịch - Trưởng đoàn;"),
             ("p", "2. Bà Lê Thị Thu Hà, Chánh Văn phòng - Thành viên;"),
             ("p", "3. Ông Phạm Minh Tuấn, chuyên viên Ban Tổ chức - Thư ký."),
-            ("p", "Điều 2. Đoàn đánh giá có nhiệm vụ xây dựng chương trình, tiến hành "
-                  "đánh giá tại các ban, Văn phòng từ ngày 20 đến ngày 24 tháng 5 năm "
-                  "2024; báo cáo kết quả và đề xuất hành động khắc phục. Đoàn tự giải "
-                  "thể sau khi hoàn thành nhiệm vụ."),
-            ("p", "Điều 3. Quyết định có hiệu lực kể từ ngày ký. Chánh Văn phòng, "
-                  "Trưởng các ban và các ông (bà) có tên tại Điều 1 chịu trách nhiệm "
-                  "thi hành Quyết định này./."),
+            (
+                "p",
+                "Điều 2. Đoàn đánh giá có nhiệm vụ xây dựng chương trình, tiến hành "
+                "đánh giá tại các ban, Văn phòng từ ngày 20 đến ngày 24 tháng 5 năm "
+                "2024; báo cáo kết quả và đề xuất hành động khắc phục. Đoàn tự giải "
+                "thể sau khi hoàn thành nhiệm vụ.",
+            ),
+            (
+                "p",
+                "Điều 3. Quyết định có hiệu lực kể từ ngày ký. Chánh Văn phòng, "
+                "Trưởng các ban và các ông (bà) có tên tại Điều 1 chịu trách nhiệm "
+                "thi hành Quyết định này./.",
+            ),
         ],
         "recipients": ["- Như Điều 3;", "- Thường trực LHH;", "- Lưu: VT, VP."],
         "signer": ["CHỦ TỊCH"],
@@ -242,31 +322,51 @@ DOCUMENTS = [
         "type": "THÔNG BÁO",
         "subject": "Kết luận của Chủ tịch tại cuộc họp Ban Thường vụ\ntháng 7 năm 2024",
         "body": [
-            ("p", "Ngày 30 tháng 7 năm 2024, Ban Thường vụ Liên hiệp các Hội Khoa học "
-                  "và Kỹ thuật tỉnh Bắc Giang tổ chức họp định kỳ để đánh giá kết quả "
-                  "công tác tháng 7 và triển khai nhiệm vụ tháng 8 năm 2024. Đồng chí "
-                  "Nguyễn Văn Thành, Chủ tịch Liên hiệp hội chủ trì cuộc họp; tham dự "
-                  "có các đồng chí Ủy viên Ban Thường vụ và lãnh đạo các ban, Văn "
-                  "phòng."),
-            ("p", "Sau khi nghe Văn phòng báo cáo và ý kiến thảo luận của các đại "
-                  "biểu, đồng chí Chủ tịch kết luận như sau:"),
-            ("p", "1. Ghi nhận sự cố gắng của các ban, Văn phòng trong tháng 7; hoạt "
-                  "động tư vấn, phản biện và tập huấn chuyển giao kỹ thuật được triển "
-                  "khai đúng kế hoạch."),
-            ("p", "2. Văn phòng khẩn trương hoàn thiện danh mục hồ sơ cần số hóa, báo "
-                  "cáo Thường trực trước ngày 15 tháng 8 năm 2024; phối hợp với đơn vị "
-                  "tư vấn chuẩn bị kỳ đánh giá giám sát ISO 9001."),
-            ("p", "3. Ban Tổ chức hướng dẫn các hội thành viên chưa tổ chức đại hội "
-                  "nhiệm kỳ hoàn thiện hồ sơ, trình Ban Thường vụ xem xét tại phiên "
-                  "họp tháng 9."),
-            ("p", "4. Các ban chuyên môn tập trung hoàn thành hồ sơ Hội thi Sáng tạo "
-                  "kỹ thuật tỉnh lần thứ XI, bảo đảm chất lượng và đúng thời gian quy "
-                  "định."),
-            ("p", "Văn phòng Liên hiệp hội thông báo để các đơn vị, cá nhân liên quan "
-                  "biết, thực hiện./."),
+            (
+                "p",
+                "Ngày 30 tháng 7 năm 2024, Ban Thường vụ Liên hiệp các Hội Khoa học "
+                "và Kỹ thuật tỉnh Bắc Giang tổ chức họp định kỳ để đánh giá kết quả "
+                "công tác tháng 7 và triển khai nhiệm vụ tháng 8 năm 2024. Đồng chí "
+                "Nguyễn Văn Thành, Chủ tịch Liên hiệp hội chủ trì cuộc họp; tham dự "
+                "có các đồng chí Ủy viên Ban Thường vụ và lãnh đạo các ban, Văn "
+                "phòng.",
+            ),
+            (
+                "p",
+                "Sau khi nghe Văn phòng báo cáo và ý kiến thảo luận của các đại "
+                "biểu, đồng chí Chủ tịch kết luận như sau:",
+            ),
+            (
+                "p",
+                "1. Ghi nhận sự cố gắng của các ban, Văn phòng trong tháng 7; hoạt "
+                "động tư vấn, phản biện và tập huấn chuyển giao kỹ thuật được triển "
+                "khai đúng kế hoạch.",
+            ),
+            (
+                "p",
+                "2. Văn phòng khẩn trương hoàn thiện danh mục hồ sơ cần số hóa, báo "
+                "cáo Thường trực trước ngày 15 tháng 8 năm 2024; phối hợp với đơn vị "
+                "tư vấn chuẩn bị kỳ đánh giá giám sát ISO 9001.",
+            ),
+            (
+                "p",
+                "3. Ban Tổ chức hướng dẫn các hội thành viên chưa tổ chức đại hội "
+                "nhiệm kỳ hoàn thiện hồ sơ, trình Ban Thường vụ xem xét tại phiên "
+                "họp tháng 9.",
+            ),
+            (
+                "p",
+                "4. Các ban chuyên môn tập trung hoàn thành hồ sơ Hội thi Sáng tạo "
+                "kỹ thuật tỉnh lần thứ XI, bảo đảm chất lượng và đúng thời gian quy "
+                "định.",
+            ),
+            (
+                "p",
+                "Văn phòng Liên hiệp hội thông báo để các đơn vị, cá nhân liên quan "
+                "biết, thực hiện./.",
+            ),
         ],
-        "recipients": ["- Thường trực, các UV BTV;", "- Các ban, Văn phòng LHH;",
-                       "- Lưu: VT."],
+        "recipients": ["- Thường trực, các UV BTV;", "- Các ban, Văn phòng LHH;", "- Lưu: VT."],
         "signer": ["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"],
         "name": "Lê Thị Thu Hà",
     },
@@ -277,14 +377,16 @@ DOCUMENTS = [
 # Layout: turn a document into positioned lines, independent of rendering.
 # --------------------------------------------------------------------------
 
+
 @dataclass
 class Line:
     """One printed line.  ``width`` set means: justify to that width."""
+
     text: str
     style: str
     size_pt: float
-    x: float          # left edge, px
-    baseline: float   # px
+    x: float  # left edge, px
+    baseline: float  # px
     width: float | None = None
 
 
@@ -298,7 +400,7 @@ class Page:
     signature_area: tuple[float, float, float, float] | None = None
 
 
-@lru_cache(maxsize=None)
+@cache
 def font(style: str, size_px: int) -> ImageFont.FreeTypeFont:
     """Cached TrueType font; sizes are rounded to whole pixels for stability."""
     return ImageFont.truetype(str(FONT_DIR / FONT_FILES[style]), size_px)
@@ -421,7 +523,7 @@ class Layout:
         rows.append(rows[0] + pitch)
         rows.append(rows[1] + self.mm(NUMBER_GAP_MM))
         # left column: issuing body, rule, number
-        for text, base in zip(ISSUER, rows):
+        for text, base in zip(ISSUER, rows, strict=False):  # rows[2] is the number
             self.put_centered(text, "bold", 12, lcx, base)
         half = self.mm(12)
         self.page.rules.append((lcx - half, lcx + half, rows[1] + self.mm(2.2)))
@@ -446,8 +548,14 @@ class Layout:
         self.page.rules.append((cx - self.mm(18), cx + self.mm(18), self.y + self.mm(2.5)))
         self.y += self.mm(6)
 
-    def paragraph(self, text: str, style: str, pt: float = 13,
-                  justify: bool = True, indent_mm: float = INDENT_MM) -> None:
+    def paragraph(
+        self,
+        text: str,
+        style: str,
+        pt: float = 13,
+        justify: bool = True,
+        indent_mm: float = INDENT_MM,
+    ) -> None:
         """Body paragraph: first-line indent, justified except its last line."""
         fnt = self.font(style, pt)
         width = self.right - self.left
@@ -495,10 +603,13 @@ class Layout:
         interleaved with the recipient lines.
         """
         pitch = self.line_height(11, 1.3)
-        self.room_for(self.mm(CLOSING_GAP_MM) + self.line_height(12, 1.0)
-                      + pitch * len(doc["recipients"])
-                      + self.line_height(13, 1.2) * (len(doc["signer"]) - 1)
-                      + self.mm(SIGNATURE_SPACE_MM))
+        self.room_for(
+            self.mm(CLOSING_GAP_MM)
+            + self.line_height(12, 1.0)
+            + pitch * len(doc["recipients"])
+            + self.line_height(13, 1.2) * (len(doc["signer"]) - 1)
+            + self.mm(SIGNATURE_SPACE_MM)
+        )
         y = self.y + self.mm(CLOSING_GAP_MM) + self.line_height(12, 1.0)
         self.put("Nơi nhận:", "bolditalic", 12, self.left, y)
         for item in doc["recipients"]:
@@ -515,8 +626,12 @@ class Layout:
         self.put_centered(doc["name"], "bold", 13, rcx, y)
         half = self.mm(32)
         self.page.signature_box = (rcx - half, first - self.px(13), rcx + half, y - self.px(13))
-        self.page.signature_area = (rcx - self.mm(22), sig_top, rcx + self.mm(22),
-                                    y - self.px(13) - self.mm(2))
+        self.page.signature_area = (
+            rcx - self.mm(22),
+            sig_top,
+            rcx + self.mm(22),
+            y - self.px(13) - self.mm(2),
+        )
         if y > self.bottom:
             raise ValueError("page overflow in the signature block")
 
@@ -539,6 +654,7 @@ def transcript(pages: list[Page]) -> str:
 # --------------------------------------------------------------------------
 # Rendering: draw the laid-out pages as ink on white.
 # --------------------------------------------------------------------------
+
 
 def page_size(dpi: int) -> tuple[int, int]:
     return round(PAGE_W_MM * dpi / 25.4), round(PAGE_H_MM * dpi / 25.4)
@@ -576,6 +692,7 @@ def render_page(page: Page, dpi: int, mode: str = "L") -> Image.Image:
 # Degradation: paper, noise, skew, ink stamps.
 # --------------------------------------------------------------------------
 
+
 def smooth_field(rng: np.random.Generator, size: tuple[int, int], cells=(6, 8)) -> np.ndarray:
     """Low-frequency random field in [-1, 1]: uneven paper tone or stamp ink."""
     small = rng.uniform(-1, 1, size=cells).astype(np.float32)
@@ -599,15 +716,16 @@ def on_paper(ink: Image.Image, paper_rgb: np.ndarray) -> np.ndarray:
     return paper_rgb * (a / 255.0)
 
 
-def add_noise(arr: np.ndarray, rng: np.random.Generator, sigma: float,
-              specks: int = 0) -> np.ndarray:
+def add_noise(
+    arr: np.ndarray, rng: np.random.Generator, sigma: float, specks: int = 0
+) -> np.ndarray:
     """Sensor noise plus a few dust specks, like a cheap flatbed scanner."""
     out = arr + rng.normal(0, sigma, size=arr.shape[:2])[..., None]
     h, w = arr.shape[:2]
     for _ in range(specks):
         y, x = rng.integers(2, h - 3), rng.integers(2, w - 3)
         r = int(rng.integers(0, 2))
-        out[y - r:y + r + 1, x - r:x + r + 1] *= rng.uniform(0.35, 0.8)
+        out[y - r : y + r + 1, x - r : x + r + 1] *= rng.uniform(0.35, 0.8)
     return np.clip(out, 0, 255)
 
 
@@ -644,8 +762,7 @@ def seal_mask(dpi: int, rng: np.random.Generator) -> Image.Image:
     draw = ImageDraw.Draw(img)
     draw.ellipse((1, 1, d - 2, d - 2), outline=255, width=round(1.1 * mm))
     inner = r - 6.6 * mm
-    draw.ellipse((r - inner, r - inner, r + inner, r + inner), outline=255,
-                 width=round(0.45 * mm))
+    draw.ellipse((r - inner, r - inner, r + inner, r + inner), outline=255, width=round(0.45 * mm))
     # text around the ring, clockwise, centred on the top
     text = "LIÊN HIỆP CÁC HỘI KH&KT TỈNH BẮC GIANG"
     fnt = font("sans-bold", round(3.0 * mm))
@@ -654,12 +771,13 @@ def seal_mask(dpi: int, rng: np.random.Generator) -> Image.Image:
     advances = [fnt.getlength(ch) for ch in text]
     spacing = (span * radius - sum(advances)) / (len(text) - 1)
     theta = -span / 2
-    for ch, adv in zip(text, advances):
+    for ch, adv in zip(text, advances, strict=True):
         centre = theta + (adv / 2) / radius
         if ch != " ":
             glyph = Image.new("L", (round(5 * mm), round(5 * mm)), 0)
-            ImageDraw.Draw(glyph).text((glyph.width / 2, glyph.height / 2), ch,
-                                       font=fnt, fill=255, anchor="mm")
+            ImageDraw.Draw(glyph).text(
+                (glyph.width / 2, glyph.height / 2), ch, font=fnt, fill=255, anchor="mm"
+            )
             glyph = glyph.rotate(-math.degrees(centre), resample=Image.Resampling.BICUBIC)
             gx = r + radius * math.sin(centre) - glyph.width / 2
             gy = r - radius * math.cos(centre) - glyph.height / 2
@@ -691,9 +809,16 @@ def catmull_rom(points: np.ndarray, samples: int = 14) -> np.ndarray:
     padded = np.vstack([points[0], points, points[-1]])
     t = np.linspace(0, 1, samples, endpoint=False)[:, None]
     out = []
-    for p0, p1, p2, p3 in zip(padded, padded[1:], padded[2:], padded[3:]):
-        out.append(0.5 * (2 * p1 + (p2 - p0) * t + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t ** 2
-                          + (3 * p1 - p0 - 3 * p2 + p3) * t ** 3))
+    for p0, p1, p2, p3 in zip(padded, padded[1:], padded[2:], padded[3:], strict=False):
+        out.append(
+            0.5
+            * (
+                2 * p1
+                + (p2 - p0) * t
+                + (2 * p0 - 5 * p1 + 4 * p2 - p3) * t**2
+                + (3 * p1 - p0 - 3 * p2 + p3) * t**3
+            )
+        )
     out.append(points[-1:])
     return np.vstack(out)
 
@@ -713,8 +838,14 @@ def signature_mask(size: tuple[int, int], rng: np.random.Generator) -> Image.Ima
     for _ in range(5):  # humps with small loops, like "ễn Văn"
         ctrl += [(x, 0.42), (x + 0.035, 0.30), (x + 0.01, 0.48), (x + 0.06, 0.70)]
         x += 0.085
-    ctrl += [(x + 0.05, 0.22), (x + 0.02, 0.55), (0.45, 0.92), (0.20, 0.88),
-             (0.40, 0.80), (0.97, 0.74)]
+    ctrl += [
+        (x + 0.05, 0.22),
+        (x + 0.02, 0.55),
+        (0.45, 0.92),
+        (0.20, 0.88),
+        (0.40, 0.80),
+        (0.97, 0.74),
+    ]
     pts = np.array(ctrl) + rng.normal(0, 0.025, size=(len(ctrl), 2))
     curve = catmull_rom(pts * [w, h])
     img = Image.new("L", (w, h), 0)
@@ -722,14 +853,19 @@ def signature_mask(size: tuple[int, int], rng: np.random.Generator) -> Image.Ima
     n = len(curve)
     for i in range(0, n - 1, 4):
         pressure = 0.55 + 0.45 * math.sin(math.pi * i / n) ** 0.5
-        draw.line([tuple(p) for p in curve[i:i + 5]], fill=255,
-                  width=max(1, round(2.6 * s * pressure)), joint="curve")
+        draw.line(
+            [tuple(p) for p in curve[i : i + 5]],
+            fill=255,
+            width=max(1, round(2.6 * s * pressure)),
+            joint="curve",
+        )
     return img.resize(size, Image.Resampling.LANCZOS)
 
 
 # --------------------------------------------------------------------------
 # Per-sample pipelines and writers.
 # --------------------------------------------------------------------------
+
 
 def make_pdf(doc: dict, out: Path, rng: np.random.Generator) -> list[Page]:
     """Image-only PDF: 200 dpi greyscale JPEG pages on slightly grey paper."""
@@ -743,10 +879,17 @@ def make_pdf(doc: dict, out: Path, rng: np.random.Generator) -> list[Page]:
         arr = on_paper(ink, paper(rng, ink.size, [236], 5))
         images.append(to_image(add_noise(arr, rng, 2.0)))
     pinned = time.strptime("2024-07-15 09:30:00", "%Y-%m-%d %H:%M:%S")
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:],
-                   resolution=dpi, quality=80,
-                   title=f"{doc['type'].capitalize()}: {doc['subject'].replace(chr(10), ' ')}",
-                   creationDate=pinned, modDate=pinned)
+    images[0].save(
+        out,
+        "PDF",
+        save_all=True,
+        append_images=images[1:],
+        resolution=dpi,
+        quality=80,
+        title=f"{doc['type'].capitalize()}: {doc['subject'].replace(chr(10), ' ')}",
+        creationDate=pinned,
+        modDate=pinned,
+    )
     return pages
 
 
@@ -754,10 +897,12 @@ def make_tiff(doc: dict, out: Path, rng: np.random.Generator) -> list[Page]:
     """Clean 300 dpi bilevel multi-page TIFF, CCITT Group 4 (the OCR baseline)."""
     dpi = 300
     pages = layout_document(doc, dpi)
-    images = [render_page(p, dpi).point(lambda v: 255 if v >= 140 else 0).convert("1")
-              for p in pages]
-    images[0].save(out, "TIFF", save_all=True, append_images=images[1:],
-                   compression="group4", dpi=(dpi, dpi))
+    images = [
+        render_page(p, dpi).point(lambda v: 255 if v >= 140 else 0).convert("1") for p in pages
+    ]
+    images[0].save(
+        out, "TIFF", save_all=True, append_images=images[1:], compression="group4", dpi=(dpi, dpi)
+    )
     return pages
 
 
@@ -850,10 +995,18 @@ def main(argv: list[str] | None = None) -> None:
     repo = Path(__file__).resolve().parents[1]
     default_out = repo / "samples"
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, default=default_out,
-                        help="output folder (default: samples/ in the repository)")
-    parser.add_argument("--texts", type=Path, default=repo / "scripts" / "sample_texts",
-                        help="folder for the source transcripts and the samples' README")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=default_out,
+        help="output folder (default: samples/ in the repository)",
+    )
+    parser.add_argument(
+        "--texts",
+        type=Path,
+        default=repo / "scripts" / "sample_texts",
+        help="folder for the source transcripts and the samples' README",
+    )
     args = parser.parse_args(argv)
     out: Path = args.out
     texts: Path = args.texts

@@ -13,7 +13,6 @@ from pathlib import Path
 from whoosh import highlight, index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import Term
 
 from sohoa.archive import text as vietnamese
 from sohoa.search.analysis import exact_analyzer, folded_analyzer

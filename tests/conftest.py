@@ -50,7 +50,7 @@ def engine(settings: Settings):
 
 @pytest.fixture(scope="session")
 def sample_archive(tmp_path_factory) -> tuple[Path, dict]:
-    """The bundled samples ingested into a fresh archive once: (SOHOA_HOME, ingest --json report)."""
+    """The bundled samples ingested once into a fresh archive: (SOHOA_HOME, ingest report)."""
     home = tmp_path_factory.mktemp("sample-archive")
     report = run_json(home, "ingest", str(SAMPLES))
     return home, report
@@ -61,5 +61,7 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []
         if skipped:
-            reporter.write_line(f"CI=true: {len(skipped)} test(s) skipped; a skip fails CI.", red=True)
+            reporter.write_line(
+                f"CI=true: {len(skipped)} test(s) skipped; a skip fails CI.", red=True
+            )
             session.exitstatus = 1

@@ -17,7 +17,10 @@ from sohoa.archive.models import Batch, Document, Event, Page
 def test_migrations_create_the_schema_with_no_drift(engine):
     with engine.connect() as connection:
         command.check(alembic_config(connection))  # raises if models and migrations disagree
-        tables = {r[0] for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))}
+        tables = {
+            r[0]
+            for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        }
     assert {"batch", "document", "page", "ingestjob", "event", "alembic_version"} <= tables
 
 
@@ -32,7 +35,9 @@ def test_opening_an_archive_twice_migrates_once(settings, engine):
 
     again = open_database(settings)
     with again.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        )
 
 
 def test_document_and_pages_round_trip(engine):
@@ -41,8 +46,19 @@ def test_document_and_pages_round_trip(engine):
         session.add(document)
         session.flush()
         words = [{"text": "Kế", "box": [1, 2, 3, 4], "conf": 0.9, "line": 0}]
-        session.add(Page(document_id=document.id, number=1, width=10, height=20, dpi=300,
-                         raw_text="Kế", text="Kế", words=words, confidence=0.9))
+        session.add(
+            Page(
+                document_id=document.id,
+                number=1,
+                width=10,
+                height=20,
+                dpi=300,
+                raw_text="Kế",
+                text="Kế",
+                words=words,
+                confidence=0.9,
+            )
+        )
         session.commit()
         page = session.exec(select(Page)).one()
         assert page.words == words
@@ -51,10 +67,17 @@ def test_document_and_pages_round_trip(engine):
 
 def test_trail_events_have_fixed_canonical_bytes_and_rfc6962_leaf_hashes(engine):
     with Session(engine) as session:
-        first = trail.record(session, "batch.started", actor="lưu trữ", object_type="batch",
-                             object_id=1, details={"b": "hoà", "a": [1, 2]})
-        second = trail.record(session, "batch.finished", actor="archivist", object_type="batch",
-                              object_id=1)
+        first = trail.record(
+            session,
+            "batch.started",
+            actor="lưu trữ",
+            object_type="batch",
+            object_id=1,
+            details={"b": "hoà", "a": [1, 2]},
+        )
+        second = trail.record(
+            session, "batch.finished", actor="archivist", object_type="batch", object_id=1
+        )
         session.commit()
         assert (first.seq, second.seq) == (1, 2)
         data = trail.canonical_bytes(first)

@@ -67,8 +67,9 @@ def test_pages_keep_words_with_boxes_and_every_step_is_an_event(sample_archive):
                 word = page.words[0]
                 assert set(word) >= {"text", "box", "conf", "line"} and len(word["box"]) == 4
             actions = session.exec(
-                select(Event.action).where(Event.object_type == "document",
-                                           Event.object_id == document["id"])
+                select(Event.action).where(
+                    Event.object_type == "document", Event.object_id == document["id"]
+                )
             ).all()
             assert actions.count("document.stored") == 1
             assert actions.count("page.recognized") == document["pages"]
@@ -127,10 +128,14 @@ def test_http_api_returns_the_same_objects_as_the_cli(sample_archive):
     assert listed["total"] == len(EXPECTED)
     first = report["documents"][0]["id"]
     assert client.get(f"/api/documents/{first}").json() == run_json(home, "show", str(first))
-    assert client.get("/api/search", params={"q": "ke hoach"}).json() == run_json(home, "search", "ke hoach")
+    assert client.get("/api/search", params={"q": "ke hoach"}).json() == run_json(
+        home, "search", "ke hoach"
+    )
     assert client.get("/api/documents/424242").json()["error"]["code"] == "not_found"
     empty = client.get("/api/search", params={"q": "  "})
     assert empty.status_code == 400 and empty.json()["error"]["code"] == "bad_query"
+    missing = client.get("/api/search")
+    assert missing.status_code == 422 and missing.json()["error"]["code"] == "invalid_request"
     assert client.get("/openapi.json").json()["info"]["title"] == "sohoa"
 
 
@@ -138,16 +143,20 @@ def test_ingesting_the_samples_again_only_reports_duplicates(sample_archive):
     home, report = sample_archive
     engine = open_database(Settings(home=home))
     with Session(engine) as session:
-        before = (session.exec(select(func.count()).select_from(Document)).one(),
-                  session.exec(select(func.count()).select_from(Page)).one())
+        before = (
+            session.exec(select(func.count()).select_from(Document)).one(),
+            session.exec(select(func.count()).select_from(Page)).one(),
+        )
     again = run_json(home, "ingest", str(SAMPLES))
     assert {d["status"] for d in again["documents"]} == {"duplicate"}
     assert {(d["name"], d["id"], d["pages"]) for d in again["documents"]} == {
         (d["name"], d["id"], d["pages"]) for d in report["documents"]
     }
     with Session(engine) as session:
-        after = (session.exec(select(func.count()).select_from(Document)).one(),
-                 session.exec(select(func.count()).select_from(Page)).one())
+        after = (
+            session.exec(select(func.count()).select_from(Document)).one(),
+            session.exec(select(func.count()).select_from(Page)).one(),
+        )
         actions = session.exec(select(Event.action).where(Event.object_type != "batch")).all()
     assert after == before
     assert actions.count("document.stored") == len(EXPECTED)
@@ -157,8 +166,9 @@ def test_a_bad_file_is_recorded_and_the_batch_goes_on(tmp_path):
     folder = tmp_path / "scans"
     folder.mkdir()
     page = Image.new("L", (1240, 600), 255)
-    ImageDraw.Draw(page).text((80, 200), "Biên bản họp Ban Thường vụ", fill=0,
-                              font=ImageFont.truetype(FONT, 64))
+    ImageDraw.Draw(page).text(
+        (80, 200), "Biên bản họp Ban Thường vụ", fill=0, font=ImageFont.truetype(FONT, 64)
+    )
     page.save(folder / "bien-ban.png", dpi=(150, 150))
     (folder / "zero.pdf").write_bytes(b"")
     (folder / "notes.pdf").write_text("hello")
@@ -195,7 +205,8 @@ def test_missing_vietnamese_model_says_what_to_install(tmp_path):
     tessdata.mkdir()
     system = next(Path("/usr/share/tesseract-ocr").glob("*/tessdata/eng.traineddata"))
     (tessdata / "eng.traineddata").symlink_to(system)
-    result = run_sohoa(tmp_path / "a", "ingest", str(SAMPLES), check=False,
-                       env={"TESSDATA_PREFIX": str(tessdata)})
+    result = run_sohoa(
+        tmp_path / "a", "ingest", str(SAMPLES), check=False, env={"TESSDATA_PREFIX": str(tessdata)}
+    )
     assert result.returncode == 2
     assert "tesseract-ocr-vie" in result.stderr

@@ -7,7 +7,6 @@ from importlib import resources
 from pathlib import Path
 
 import sohoa.archive
-
 from conftest import REPO, SOHOA
 
 
@@ -31,7 +30,9 @@ def test_ci_tests_the_non_editable_install():
     assert installed.name == "__init__.py"
     if os.environ.get("CI") == "true":
         assert installed != REPO / "archive" / "__init__.py"
-        assert "site-packages" in installed.parts, f"CI must test the installed package: {installed}"
+        assert "site-packages" in installed.parts, (
+            f"CI must test the installed package: {installed}"
+        )
 
 
 def test_the_command_lists_its_subcommands():
@@ -39,3 +40,10 @@ def test_the_command_lists_its_subcommands():
     assert result.returncode == 0
     for command in ("ingest", "search", "show", "serve", "reindex"):
         assert command in result.stdout
+
+
+def test_code_passes_the_linter_and_the_formatter():
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in ([ruff, "check", "."], [ruff, "format", "--check", "."]):
+        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr

@@ -55,8 +55,13 @@ def test_pdf_pages_are_rendered_at_the_requested_resolution(tmp_path):
 
 def test_every_tiff_frame_is_a_page_and_its_dpi_is_kept(tmp_path):
     frames = [Image.new("1", (1000, 1400), 1) for _ in range(3)]
-    frames[0].save(tmp_path / "multi.tif", save_all=True, append_images=frames[1:],
-                   compression="group4", dpi=(200, 200))
+    frames[0].save(
+        tmp_path / "multi.tif",
+        save_all=True,
+        append_images=frames[1:],
+        compression="group4",
+        dpi=(200, 200),
+    )
     pages = rasterize(tmp_path / "multi.tif", "tiff", tmp_path / "out", 300, LIMITS)
     assert [p.number for p in pages] == [1, 2, 3]
     assert {p.dpi for p in pages} == {200}

@@ -11,11 +11,26 @@ def tokens(analyzer, text):
 
 
 def test_exact_analyzer_normalizes_but_keeps_diacritics_and_short_words():
-    assert tokens(exact_analyzer(), "Kế hoạch SỐ hoà, ở a ý") == ["kế", "hoạch", "số", "hòa", "ở", "a", "ý"]
+    assert tokens(exact_analyzer(), "Kế hoạch SỐ hoà, ở a ý") == [
+        "kế",
+        "hoạch",
+        "số",
+        "hòa",
+        "ở",
+        "a",
+        "ý",
+    ]
 
 
 def test_folded_analyzer_drops_diacritics_and_d_bar():
-    assert tokens(folded_analyzer(), "Đăng ký Kế hoạch số hóa") == ["dang", "ky", "ke", "hoach", "so", "hoa"]
+    assert tokens(folded_analyzer(), "Đăng ký Kế hoạch số hóa") == [
+        "dang",
+        "ky",
+        "ke",
+        "hoach",
+        "so",
+        "hoa",
+    ]
 
 
 def test_analyzers_keep_character_positions_for_highlighting():
@@ -27,12 +42,18 @@ def test_analyzers_keep_character_positions_for_highlighting():
 @pytest.fixture
 def index(tmp_path):
     index = WhooshIndex(tmp_path / "index")
-    index.index_pages([
-        IndexedPage(1, "ke-hoach.pdf", 1, "LIÊN HIỆP CÁC HỘI\nKẾ HOẠCH\nSố hóa tài liệu lưu trữ"),
-        IndexedPage(1, "ke-hoach.pdf", 2, "Kế hoạch số hoá được triển khai từ tháng 8"),
-        IndexedPage(2, "bao-cao.tif", 1, "Báo cáo kết quả hoạt động, không có kế hoạch nào khác"),
-        IndexedPage(3, "khac.png", 1, "Ke hoach so hoa (văn bản gõ không dấu)"),
-    ])
+    index.index_pages(
+        [
+            IndexedPage(
+                1, "ke-hoach.pdf", 1, "LIÊN HIỆP CÁC HỘI\nKẾ HOẠCH\nSố hóa tài liệu lưu trữ"
+            ),
+            IndexedPage(1, "ke-hoach.pdf", 2, "Kế hoạch số hoá được triển khai từ tháng 8"),
+            IndexedPage(
+                2, "bao-cao.tif", 1, "Báo cáo kết quả hoạt động, không có kế hoạch nào khác"
+            ),
+            IndexedPage(3, "khac.png", 1, "Ke hoach so hoa (văn bản gõ không dấu)"),
+        ]
+    )
     return index
 
 
