@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import getpass
 import shutil
+from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -92,11 +93,12 @@ class Ingester:
 
     def __post_init__(self):
         self.actor = self.settings.actor or _os_user()
-        self._claimed: dict[str, int] = {}  # sha256 → document id, within this batch
+        self._claimed: dict[str, int] = {}  # sha256 → document id, within the running batch
 
     def run(self, paths: list[str]) -> BatchReport:
         """Ingest every file under `paths`; raise OcrUnavailable first if OCR cannot run."""
         check_tesseract(self.settings.ocr_lang)
+        self._claimed = {}
         found = discover(paths)
         batch, job_ids = self._start_batch(paths, found)
         self.progress.start(len(found))
@@ -152,10 +154,8 @@ class Ingester:
         with Session(self.engine) as session:
             batch = session.get(Batch, batch_id)
             batch.finished = utcnow()
-            jobs = session.exec(select(IngestJob).where(IngestJob.batch_id == batch_id)).all()
-            counts: dict[str, int] = {}
-            for job in jobs:
-                counts[job.state] = counts.get(job.state, 0) + 1
+            states = session.exec(select(IngestJob.state).where(IngestJob.batch_id == batch_id))
+            counts = dict(Counter(states))
             trail.record(
                 session,
                 "batch.finished",
@@ -307,7 +307,9 @@ class Ingester:
 
     def _finish_ready(self, in_work: list[_InWork], outcomes, block: bool) -> list[_InWork]:
         if block and in_work and not any(w.ready() for w in in_work):
-            wait([f for w in in_work for f in w.futures], return_when=FIRST_COMPLETED)
+            # Wait on unfinished pages only: finished ones would return at once and spin.
+            running = [f for w in in_work for f in w.futures if not f.done()]
+            wait(running, return_when=FIRST_COMPLETED)
         remaining = []
         for work in in_work:
             if work.ready():
