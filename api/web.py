@@ -66,9 +66,7 @@ def health(db: Db) -> dict:
 
 @router.get("/api/documents", summary="List documents")
 def list_documents(
-    db: Db,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    db: Db, limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0
 ) -> dict:
     return objects.document_list(db, limit, offset)
 

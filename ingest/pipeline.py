@@ -139,13 +139,12 @@ class Ingester:
             session.flush()
             jobs = [IngestJob(batch_id=batch.id, path=item.name) for item in found]
             session.add_all(jobs)
-            trail.record(
+            self._event(
                 session,
                 "batch.started",
-                actor=self.actor,
-                object_type="batch",
-                object_id=batch.id,
-                details={"paths": list(paths), "files": len(found)},
+                "batch",
+                batch.id,
+                {"paths": list(paths), "files": len(found)},
             )
             session.commit()
             return batch, [job.id for job in jobs]
@@ -156,14 +155,7 @@ class Ingester:
             batch.finished = utcnow()
             states = session.exec(select(IngestJob.state).where(IngestJob.batch_id == batch_id))
             counts = dict(Counter(states))
-            trail.record(
-                session,
-                "batch.finished",
-                actor=self.actor,
-                object_type="batch",
-                object_id=batch_id,
-                details={"files": counts},
-            )
+            self._event(session, "batch.finished", "batch", batch_id, {"files": counts})
             session.commit()
 
     def _count_duplicate_pages(self, outcomes) -> None:
@@ -172,6 +164,17 @@ class Ingester:
             for outcome in outcomes:
                 if outcome.status == "duplicate":
                     outcome.pages = session.get(Document, outcome.document_id).page_count
+
+    def _event(self, session, action: str, object_type: str, object_id: int, details: dict):
+        """Append a trail event for this batch's actor, in the caller's transaction."""
+        trail.record(
+            session,
+            action,
+            actor=self.actor,
+            object_type=object_type,
+            object_id=object_id,
+            details=details,
+        )
 
     def _report(self, outcomes: dict[int, FileOutcome], job_id: int, outcome: FileOutcome) -> None:
         outcomes[job_id] = outcome
@@ -240,18 +243,12 @@ class Ingester:
                 )
                 session.add(document)
                 session.flush()
-                trail.record(
+                self._event(
                     session,
                     "document.stored",
-                    actor=self.actor,
-                    object_type="document",
-                    object_id=document.id,
-                    details={
-                        "name": item.name,
-                        "sha256": sha256,
-                        "size": document.size,
-                        "mime": mime,
-                    },
+                    "document",
+                    document.id,
+                    {"name": item.name, "sha256": sha256, "size": document.size, "mime": mime},
                 )
             document.status, document.error = "processing", None
             job = session.get(IngestJob, job_id)
@@ -287,13 +284,12 @@ class Ingester:
             if outcome.document_id is not None:
                 document = session.get(Document, outcome.document_id)
                 document.status, document.error = "failed", error
-            trail.record(
+            self._event(
                 session,
                 "ingest.failed",
-                actor=self.actor,
-                object_type="ingest_job",
-                object_id=job_id,
-                details={
+                "ingest_job",
+                job_id,
+                {
                     "name": outcome.name,
                     "sha256": outcome.sha256,
                     "document_id": outcome.document_id,
@@ -343,13 +339,12 @@ class Ingester:
             ]
             session.add_all(pages)
             for page in pages:
-                trail.record(
+                self._event(
                     session,
                     "page.recognized",
-                    actor=self.actor,
-                    object_type="document",
-                    object_id=document_id,
-                    details={
+                    "document",
+                    document_id,
+                    {
                         "page": page.number,
                         "words": len(page.words),
                         "confidence": page.confidence,
@@ -361,13 +356,12 @@ class Ingester:
             document.status, document.page_count, document.error = "ingested", len(pages), None
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
-            trail.record(
+            self._event(
                 session,
                 "document.ingested",
-                actor=self.actor,
-                object_type="document",
-                object_id=document_id,
-                details={"pages": len(pages), "batch_id": job.batch_id},
+                "document",
+                document_id,
+                {"pages": len(pages), "batch_id": job.batch_id},
             )
             session.commit()
             name = document.name

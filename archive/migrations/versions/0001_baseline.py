@@ -58,10 +58,7 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Integer(), nullable=True),
         sa.Column("created", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("record_metadata", sa.JSON(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["batch_id"],
-            ["batch.id"],
-        ),
+        sa.ForeignKeyConstraint(["batch_id"], ["batch.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("document", schema=None) as batch_op:
@@ -78,14 +75,8 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("updated", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["batch_id"],
-            ["batch.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["document_id"],
-            ["document.id"],
-        ),
+        sa.ForeignKeyConstraint(["batch_id"], ["batch.id"]),
+        sa.ForeignKeyConstraint(["document_id"], ["document.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("ingestjob", schema=None) as batch_op:
@@ -103,10 +94,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("words", sa.JSON(), nullable=False),
         sa.Column("confidence", sa.Float(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["document_id"],
-            ["document.id"],
-        ),
+        sa.ForeignKeyConstraint(["document_id"], ["document.id"]),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("document_id", "number"),
     )
