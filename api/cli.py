@@ -18,15 +18,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from sohoa.api import objects
 from sohoa.archive.database import open_database
-from sohoa.archive.models import Document, Page
 from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
-from sohoa.search import IndexedPage, QueryError, open_index
+from sohoa.search import QueryError, archive_pages, open_index
 
 app = typer.Typer(
     help="sohoa: a searchable, auditable archive of scanned Vietnamese records.",
@@ -134,13 +133,7 @@ def reindex() -> None:
     settings = Settings()
     engine = open_database(settings)
     with Session(engine) as session:
-        rows = session.exec(
-            select(Page, Document.name)
-            .join(Document, Document.id == Page.document_id)
-            .where(Document.status == "ingested")
-        )
-        pages = (IndexedPage(p.document_id, name, p.number, p.text, p.raw_text) for p, name in rows)
-        count = open_index(settings).rebuild(pages)
+        count = open_index(settings).rebuild(archive_pages(session))
     out.print(f"Indexed {count} page(s).")
 
 

@@ -29,7 +29,7 @@ from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
-from sohoa.search import IndexedPage, WhooshIndex
+from sohoa.search import WhooshIndex, indexed_page
 
 
 @dataclass
@@ -365,9 +365,7 @@ class Ingester:
             )
             session.commit()
             name = document.name
-        self.index.index_pages(
-            IndexedPage(document_id, name, p.number, p.text, p.raw_text) for p in pages
-        )
+        self.index.index_pages(indexed_page(page, name) for page in pages)
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         return work.outcome
 

@@ -7,6 +7,7 @@ for large archives without touching them.
 
 from sohoa.archive.settings import Settings
 from sohoa.search.engine import Hit, IndexedPage, QueryError, SearchResults
+from sohoa.search.source import archive_pages, indexed_page
 from sohoa.search.whoosh_engine import WhooshIndex
 
 
@@ -15,4 +16,13 @@ def open_index(settings: Settings) -> WhooshIndex:
     return WhooshIndex(settings.index_dir / "whoosh")
 
 
-__all__ = ["Hit", "IndexedPage", "QueryError", "SearchResults", "WhooshIndex", "open_index"]
+__all__ = [
+    "Hit",
+    "IndexedPage",
+    "QueryError",
+    "SearchResults",
+    "WhooshIndex",
+    "archive_pages",
+    "indexed_page",
+    "open_index",
+]

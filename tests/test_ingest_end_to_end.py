@@ -5,6 +5,7 @@ The samples are ingested once per test run (`sample_archive` fixture) with the i
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,16 @@ def test_ingesting_the_samples_again_only_reports_duplicates(sample_archive):
         actions = session.exec(select(Event.action).where(Event.object_type != "batch")).all()
     assert after == before
     assert actions.count("document.stored") == len(EXPECTED)
+
+
+def test_reindex_rebuilds_a_lost_index_from_the_database(sample_archive):
+    home, report = sample_archive
+    before = run_json(home, "search", "ke hoach so hoa")
+    shutil.rmtree(home / "index")
+    result = run_sohoa(home, "reindex")
+    pages = sum(d["pages"] for d in report["documents"])
+    assert f"Indexed {pages} page(s)." in result.stdout
+    assert run_json(home, "search", "ke hoach so hoa") == before
 
 
 def test_a_bad_file_is_recorded_and_the_batch_goes_on(tmp_path):
