@@ -1,0 +1,137 @@
+"""The repair model on disk and in memory: syllable inventory, language model, OCR channel.
+
+`model.bin` is a NumPy `.npz` archive (zip of arrays) written by `scripts/train_repair.py`. Loading
+turns the n-gram arrays into Python dicts keyed by packed ids, because the decoder makes many
+single lookups and a dict lookup is far cheaper than a NumPy search per n-gram.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from sohoa.archive.text import fold
+
+SPECIALS = ("<s>", "</s>", "<unk>", "<num>")
+MODEL_FILE = "model.bin"
+LN10 = math.log(10)
+
+
+class ModelMissing(RuntimeError):
+    """The package was installed without its model (a broken build)."""
+
+
+@dataclass
+class Channel:
+    """How one OCR engine damages syllables: for each OCR form, the truth syllables seen behind
+    it (counts), how often each syllable was seen at all, and per-character confusions."""
+
+    seen: dict[str, dict[int, int]]
+    totals: np.ndarray
+    chars: dict[str, dict[str, float]]
+    char_floor: float
+
+
+@dataclass
+class Model:
+    words: list[str]
+    index: dict[str, int]
+    by_fold: dict[str, list[int]]
+    unigram: list[float]
+    backoff1: list[float]
+    bigram: dict[int, float]
+    backoff2: dict[int, float]
+    trigram: dict[int, float]
+    channels: dict[str, Channel]
+    unknown: dict[str, float]
+    unknown_unseen: float
+    restore: dict[str, str]
+
+    def __post_init__(self) -> None:
+        self.size = len(self.words)
+        self.folds = [fold(w) for w in self.words]
+
+    def logp(self, u: int, v: int, w: int) -> float:
+        """log10 P(w | u v) in the backed-off trigram model (u = -1 when there is no u)."""
+        size = self.size
+        backoff = 0.0
+        if u >= 0:
+            history = u * size + v
+            found = self.trigram.get(history * size + w)
+            if found is not None:
+                return found
+            backoff = self.backoff2.get(history, 0.0)
+        found = self.bigram.get(v * size + w)
+        if found is not None:
+            return backoff + found
+        return backoff + self.backoff1[v] + self.unigram[w]
+
+
+@cache
+def load_model(path: Path | None = None) -> Model:
+    """The bundled model (or the one at `path`), loaded once per process."""
+    if path is None:
+        source = resources.files("sohoa.ingest.repair") / MODEL_FILE
+        if not source.is_file():
+            raise ModelMissing(
+                f"the repair model {MODEL_FILE} is missing from the installed package"
+            )
+        with resources.as_file(source) as file:
+            return _read(Path(file))
+    return _read(path)
+
+
+def _read(path: Path) -> Model:
+    with np.load(path, allow_pickle=False) as data:
+        meta = json.loads(bytes(data["meta"]).decode("utf-8"))
+        words = meta["words"]
+        return Model(
+            words=words,
+            index={w: i for i, w in enumerate(words)},
+            by_fold=_by_fold(words),
+            unigram=data["uni"].astype(np.float64).tolist(),
+            backoff1=data["bow1"].astype(np.float64).tolist(),
+            bigram=_table(data["bi_keys"], data["bi"]),
+            backoff2=_table(data["bow2_keys"], data["bow2"]),
+            trigram=_table(data["tri_keys"], data["tri"]),
+            channels={
+                name: Channel(
+                    seen={o: {int(s): n for s, n in row.items()} for o, row in ch["seen"].items()},
+                    totals=data[f"totals_{name}"],
+                    chars=ch["chars"],
+                    char_floor=ch["char_floor"],
+                )
+                for name, ch in meta["channels"].items()
+            },
+            unknown=meta["unknown"]["common"],
+            unknown_unseen=meta["unknown"]["unseen"],
+            restore=meta["unknown"].get("restore", {}),
+        )
+
+
+def _by_fold(words: list[str]) -> dict[str, list[int]]:
+    """Syllables grouped by their folded form: the candidates for text typed without accents."""
+    groups: dict[str, list[int]] = {}
+    for i, word in enumerate(words[len(SPECIALS) :], start=len(SPECIALS)):
+        groups.setdefault(fold(word), []).append(i)
+    return groups
+
+
+def _table(keys: np.ndarray, values: np.ndarray) -> dict[int, float]:
+    """A dict from packed n-gram to log10 value. The values are float16 on disk, so few are
+    distinct: every entry shares one float object per distinct value, saving memory."""
+    distinct, which = np.unique(values, return_inverse=True)
+    shared = distinct.astype(np.float64).tolist()
+    return dict(zip(keys.tolist(), map(shared.__getitem__, which.tolist()), strict=True))
+
+
+def save_model(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
+    blob = np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8)
+    with path.open("wb") as out:
+        np.savez_compressed(out, meta=blob, **arrays)

@@ -1,0 +1,274 @@
+"""The noisy-channel decoder: for every word the likeliest syllable given OCR damage and context.
+
+For a page of text:
+1. convert a legacy 8-bit encoding if there is one, then NFC and one tone placement;
+2. decide which damage the page shows (`Damage`): accents typed away (`plain`), an English-model
+   OCR (`eng`: accents lost or turned into é, 6, &), or Vietnamese-model OCR (`vie`: mostly right,
+   tone marks sometimes confused). Each has its own channel, so a page that is already accented
+   correctly is only changed where the language model is very sure;
+3. give each word its candidates (syllables whose OCR damage could look like the word) with a
+   channel score, and let a beam search under the trigram language model choose, clause by
+   clause;
+4. put the chosen syllables back with the word's own capitalisation and punctuation, and record
+   every change as an `Edit` with the probability the model gives it against the alternatives.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sohoa.archive.text import fold, nfc, normalize
+from sohoa.ingest.repair import Edit, Repaired, legacy
+from sohoa.ingest.repair.model import SPECIALS, Model, load_model
+from sohoa.ingest.repair.tokens import Token, tokenize
+
+BOS, EOS, UNK, NUM = range(len(SPECIALS))
+BEAM = 8  # histories kept per position, at most
+BEAM_WIDTH = 2.5  # and only those within this log10 of the best
+MAX_CANDIDATES = 10  # syllables considered per word
+PRUNE = 6.0  # drop candidates whose channel log10 is this far below the best
+# Real scans damage letters in ways the rendered training pages never showed (`Pang` for `Đăng`
+# in one font): this share of the channel comes from the character model, not whole-word counts.
+NOVEL = 0.1
+PLAIN_SHARE = 0.3  # in `eng` pages, the share of accents simply dropped, as in typed text
+_VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+RESTORED_CONFIDENCE = 0.9  # an acronym restored from its usual spelling, not from context
+_LETTERS = "abcdeghiklmnopqrstuvxy"  # what a folded Vietnamese syllable is spelled with
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+@dataclass
+class Word:
+    """One token of the page in the language model's sequence."""
+
+    line: int
+    token: Token
+    candidates: list[tuple[int, float]]  # (syllable id, channel log10); id UNK/NUM = keep as is
+
+
+def repair_text(text: str) -> Repaired:
+    converted, encoding = legacy.fix(text)
+    prepared = normalize(nfc(converted))
+    repairer = Repairer(load_model())
+    lines = prepared.split("\n")
+    tokens = [(n, token) for n, line in enumerate(lines, start=1) for token in tokenize(line)]
+    damage = detect_damage([t.core for _, t in tokens if t.kind == "word"])
+    chosen: dict[tuple[int, int], tuple[str, float]] = {}
+    for clause in _clauses(tokens):
+        words = [Word(n, t, repairer.candidates(t, damage)) for n, t in clause]
+        chosen.update(repairer.decode(words, damage))
+    return _apply(lines, chosen, encoding)
+
+
+def detect_damage(cores: list[str]) -> str:
+    """`vie` when the page has Vietnamese-only letters, `eng` when it has other accents or
+    digits inside words, `plain` when it is bare ASCII (accents typed away)."""
+    if not cores:
+        return "vie"
+    vietnamese = sum(1 for c in cores if _VIETNAMESE_ONLY.search(c))
+    if vietnamese >= max(1, 0.1 * len(cores)):
+        return "vie"
+    odd = sum(1 for c in cores if _NON_ASCII.search(c) or any(ch.isdigit() for ch in c))
+    return "eng" if odd else "plain"
+
+
+class Repairer:
+    """Candidates and decoding for one model; candidate lists are cached per word form."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.candidates_for = lru_cache(maxsize=200_000)(self._candidates)
+
+    def candidates(self, token: Token, damage: str) -> list[tuple[int, float]]:
+        if token.kind != "word":
+            return [(UNK if any(c.isalpha() for c in token.core) else NUM, 0.0)]
+        return self.candidates_for(token.core.lower(), damage)
+
+    def _candidates(self, form: str, damage: str) -> list[tuple[int, float]]:
+        model = self.model
+        folded = fold(form)
+        pool = set(model.by_fold.get(folded, ()))
+        if damage != "plain":
+            pool.update(model.channels[damage].seen.get(form, ()))
+            if damage == "eng" or form not in model.index:
+                pool.update(self._one_letter_off(folded))
+        scored = [(s, self.channel_score(form, folded, s, damage)) for s in pool]
+        scored = [(s, score) for s, score in scored if score > -9]
+        if scored:
+            best = max(score for _, score in scored)
+            scored = [(s, score) for s, score in scored if score >= best - PRUNE]
+            scored.sort(key=lambda item: -item[1] - model.unigram[item[0]])
+            del scored[MAX_CANDIDATES:]
+        if form not in model.index:  # the word may be a genuine name, acronym or foreign word
+            scored.append((UNK, model.unknown.get(form, model.unknown_unseen)))
+        return scored
+
+    def _one_letter_off(self, folded: str) -> set[int]:
+        """Syllables whose folded form differs from the word's in one letter: OCR damage never
+        seen whole in the training pages (`Pang` for `Đăng`), scored by the character model."""
+        found: set[int] = set()
+        for i in range(len(folded)):
+            for letter in _LETTERS:
+                found.update(self.model.by_fold.get(folded[:i] + letter + folded[i + 1 :], ()))
+        return found
+
+    def channel_score(self, form: str, folded: str, syllable: int, damage: str) -> float:
+        """log10 P(form | syllable) under the page's damage."""
+        word = self.model.words[syllable]
+        if damage == "plain":
+            return 0.0 if self.model.folds[syllable] == folded else -99.0
+        channel = self.model.channels[damage]
+        counted = channel.seen.get(form, {}).get(syllable, 0)
+        total = int(channel.totals[syllable])
+        by_chars = 10 ** self._char_score(channel, word, form)
+        by_count = counted / total if total else by_chars
+        probability = (1 - NOVEL) * by_count + NOVEL * by_chars
+        if damage == "eng" and self.model.folds[syllable] == form:
+            probability = PLAIN_SHARE + (1 - PLAIN_SHARE) * probability
+        return math.log10(probability) if probability > 0 else -99.0
+
+    @staticmethod
+    def _char_score(channel, word: str, form: str) -> float:
+        if len(word) != len(form):
+            return 2 * channel.char_floor
+        score = 0.0
+        for a, b in zip(word, form, strict=True):
+            row = channel.chars.get(a)
+            if row is None:
+                score += 0.0 if a == b else channel.char_floor
+            else:
+                score += row.get(b, channel.char_floor)
+        return score
+
+    def decode(self, words: list[Word], damage: str) -> dict[tuple[int, int], tuple[str, float]]:
+        """Beam search over the clause; returns the changed words: (line, start) → (new, conf).
+
+        The trigram lookup is written out here rather than calling `Model.logp`: this loop is
+        where repair spends its time, and per history the back-off terms are the same for every
+        candidate."""
+        model = self.model
+        size, trigram, bigram = model.size, model.trigram, model.bigram
+        backoff2, backoff1, unigram = model.backoff2, model.backoff1, model.unigram
+        beam: dict[tuple[int, int], tuple[float, tuple]] = {(-1, BOS): (0.0, ())}
+        for word in words:
+            grown: dict[tuple[int, int], tuple[float, tuple]] = {}
+            for (u, v), (score, path) in beam.items():
+                history = (u * size + v) * size if u >= 0 else -1
+                back2 = backoff2.get(u * size + v, 0.0) if u >= 0 else 0.0
+                back1 = back2 + backoff1[v]
+                base = v * size
+                for w, channel in word.candidates:
+                    p = trigram.get(history + w) if history >= 0 else None
+                    if p is None:
+                        p = bigram.get(base + w)
+                        p = back1 + unigram[w] if p is None else back2 + p
+                    total = score + channel + p
+                    key = (v, w)
+                    known = grown.get(key)
+                    if known is None or known[0] < total:
+                        grown[key] = (total, (w, path))
+            ranked = sorted(grown.items(), key=_score_of, reverse=True)[:BEAM]
+            floor = ranked[0][1][0] - BEAM_WIDTH
+            beam = {key: value for key, value in ranked if value[0] >= floor}
+        logp = model.logp
+        _, path = max(
+            ((score + logp(u, v, EOS), path) for (u, v), (score, path) in beam.items()),
+            key=lambda item: item[0],
+        )
+        best = _unroll(path)
+        return self._changes(words, best, damage)
+
+    def _changes(self, words: list[Word], best: list[int], damage: str) -> dict:
+        changes = {}
+        for i, (word, chosen) in enumerate(zip(words, best, strict=True)):
+            if chosen == NUM or word.token.kind != "word":
+                continue
+            if chosen == UNK:
+                spelling = self._unknown_spelling(word.token.core, damage)
+                if spelling is not None:
+                    changes[(word.line, word.token.start)] = (spelling, RESTORED_CONFIDENCE)
+                continue
+            new = _with_case(word.token.core, self.model.words[chosen])
+            if new != word.token.core:
+                confidence = self._confidence(words, best, i)
+                changes[(word.line, word.token.start)] = (new, confidence)
+        return changes
+
+    def _unknown_spelling(self, core: str, damage: str) -> str | None:
+        """An acronym or name typed without accents (`CTDT`), spelled as the corpus spells it."""
+        if damage == "vie":
+            return None
+        spelling = self.model.restore.get(fold(core.lower()))
+        return None if spelling is None else _with_case(core, spelling)
+
+    def _confidence(self, words: list[Word], best: list[int], i: int) -> float:
+        """P(chosen | neighbours as chosen) against the word's other candidates."""
+        context = [BOS, *best, EOS]
+        at = i + 1
+        logp = self.model.logp
+        scores = []
+        for w, channel in words[i].candidates:
+            context[at] = w
+            score = channel
+            for j in range(at, min(at + 3, len(context))):
+                u = context[j - 2] if j >= 2 else -1
+                score += logp(u, context[j - 1], context[j])
+            scores.append((w, score))
+        top = max(score for _, score in scores)
+        mass = sum(10 ** (score - top) for _, score in scores)
+        chosen = next(score for w, score in scores if w == best[i])
+        return 10 ** (chosen - top) / mass
+
+
+def _score_of(item) -> float:
+    return item[1][0]
+
+
+def _unroll(path: tuple) -> list[int]:
+    out = []
+    while path:
+        w, path = path
+        out.append(w)
+    return out[::-1]
+
+
+def _clauses(tokens: list[tuple[int, Token]]):
+    """Runs of tokens between clause-ending punctuation."""
+    clause = []
+    for line, token in tokens:
+        if token.core:
+            clause.append((line, token))
+        if token.ends_clause and clause:
+            yield clause
+            clause = []
+    if clause:
+        yield clause
+
+
+def _with_case(original: str, word: str) -> str:
+    letters = [c for c in original if c.isalpha()]
+    if len(letters) > 1 and all(c.isupper() for c in letters):
+        return word.upper()
+    if original[:1].isupper() or (letters and letters[0].isupper() and not original[0].isalpha()):
+        return word[:1].upper() + word[1:]
+    return word
+
+
+def _apply(lines: list[str], chosen: dict, encoding: str | None) -> Repaired:
+    edits = []
+    out_lines = []
+    for n, line in enumerate(lines, start=1):
+        pieces, cursor = [], 0
+        for token in tokenize(line):
+            change = chosen.get((n, token.start))
+            if change is None:
+                continue
+            new, confidence = change
+            pieces.append(line[cursor : token.start] + new)
+            cursor = token.end
+            edits.append(Edit(n, token.start, token.end, token.core, new, confidence))
+        out_lines.append("".join(pieces) + line[cursor:])
+    return Repaired(text="\n".join(out_lines), edits=edits, encoding=encoding)
