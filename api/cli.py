@@ -10,7 +10,7 @@ import html
 import json
 import re
 import sys
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -25,6 +25,7 @@ from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
+from sohoa.ingest.repair import repair as repair_text
 from sohoa.search import QueryError, archive_pages, open_index
 
 app = typer.Typer(
@@ -125,6 +126,45 @@ def show(
         confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
         out.rule(f"page {page['number']} · OCR confidence {confidence}")
         out.print(page["text"], markup=False, highlight=False)
+
+
+@app.command()
+def repair(
+    file: Annotated[
+        str | None, typer.Argument(metavar="[FILE]", help="text to repair; stdin if absent or -")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the text, its edits and the encoding as JSON")
+    ] = False,
+) -> None:
+    """Restore the diacritics of OCR'd Vietnamese text (TCVN3 and VNI converted), lines kept."""
+    # Imported here, not at the top: only this command needs the legacy-encoding tables.
+    from sohoa.ingest.repair.legacy import decode_bytes
+
+    text, encoding = decode_bytes(_read_input(file))
+    repaired = repair_text(text)
+    if as_json:
+        _print_json(objects.repair_result(repaired, encoding or repaired.encoding))
+        return
+    sys.stdout.write(repaired.text)  # as is: no newline added, so the line count stays the same
+
+
+def _read_input(file: str | None) -> bytes:
+    """The bytes of `file`, or of stdin for none or `-`; bytes, because the encoding (UTF-8 or a
+    legacy 8-bit one) is for `decode_bytes` to find out."""
+    if file is None or file == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(file, "rb") as handle:
+            return handle.read()
+    except OSError as error:
+        _fail(f"cannot read {file}: {error.strerror or error}")
+
+
+def _fail(message: str) -> NoReturn:
+    """Say what went wrong on one line of stderr (never wrapped) and exit with status 1."""
+    err.print(f"[red]sohoa: {escape(message)}[/red]", soft_wrap=True)
+    raise typer.Exit(1)
 
 
 @app.command()

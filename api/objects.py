@@ -11,7 +11,8 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive.models import Document, Page
-from sohoa.ingest.pipeline import BatchReport
+from sohoa.ingest.pipeline import BatchReport, edit_record
+from sohoa.ingest.repair import Repaired
 from sohoa.search import SearchResults
 
 
@@ -65,7 +66,8 @@ def document_summary(document: Document) -> dict[str, Any]:
 
 
 def document_detail(session: Session, document_id: int) -> dict[str, Any] | None:
-    """A document with its metadata and every page's best and raw text; None if there is none."""
+    """A document with its metadata and every page's repaired and raw text and the repair's
+    edits between them; None if there is none."""
     document = session.get(Document, document_id)
     if document is None:
         return None
@@ -84,9 +86,21 @@ def document_detail(session: Session, document_id: int) -> dict[str, Any] | None
                 "width": p.width,
                 "height": p.height,
                 "dpi": p.dpi,
+                "edits": p.edits,
+                "review_count": p.review_count,
             }
             for p in pages
         ],
+    }
+
+
+def repair_result(repaired: Repaired, encoding: str | None) -> dict[str, Any]:
+    """`sohoa repair --json`: the repaired text, each edit in the same shape a page stores, and
+    the legacy 8-bit encoding the input was converted from (`tcvn3`, `vni`) or None."""
+    return {
+        "text": repaired.text,
+        "edits": [edit_record(edit) for edit in repaired.edits],
+        "encoding": encoding,
     }
 
 

@@ -46,7 +46,8 @@ class Document(SQLModel, table=True):
 
 
 class Page(SQLModel, table=True):
-    """One page: the OCR's raw text and words, and the text shown and indexed."""
+    """One page: the OCR's raw text and words, the repaired text shown and indexed, and every
+    repair edit, so a person can see (and an auditor can check) what repair changed."""
 
     __table_args__ = (UniqueConstraint("document_id", "number"),)
 
@@ -64,6 +65,17 @@ class Page(SQLModel, table=True):
         description="OCR words: text, box [left, top, width, height], conf (0-1), line",
     )
     confidence: float | None = Field(default=None, description="mean word confidence, 0-1")
+    edits: list[dict[str, Any]] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="diacritic repairs raw_text → text: line, start, end, before, after, "
+        "confidence, review",
+    )
+    review_count: int = Field(
+        default=0,
+        sa_column_kwargs={"server_default": "0"},
+        description="edits too unsure to trust without a person's check",
+    )
 
 
 class IngestJob(SQLModel, table=True):

@@ -1,10 +1,14 @@
-"""The ingest pipeline: a batch of files through discover → store → rasterize → OCR → index.
+"""The ingest pipeline: a batch of files through discover → store → rasterize → OCR → repair →
+index.
 
 Files are taken one at a time in the main thread (hash, identify, store, render), while their
 pages are OCR'd side by side in a pool of `workers` threads (each drives one single-threaded
 Tesseract process, so threads are enough to keep every core busy). Everything written to the
 database is written from the main thread, one transaction per document, together with its
-events. One file's failure is recorded on its job and the batch goes on.
+events. Diacritic repair runs in the main thread too, as each document's pages are saved: it is
+pure Python, so worker threads would not run it side by side anyway, and one thread means the
+repair model (loaded once, shared) never has to be thread-safe. One file's failure is recorded on
+its job and the batch goes on.
 """
 
 from __future__ import annotations
@@ -22,13 +26,13 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
 from sohoa.archive import storage, trail
-from sohoa.archive import text as vietnamese
 from sohoa.archive.models import Batch, Document, IngestJob, Page, utcnow
 from sohoa.archive.settings import Settings
 from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
+from sohoa.ingest.repair import Edit, repair
 from sohoa.search import WhooshIndex, indexed_page
 
 
@@ -331,27 +335,16 @@ class Ingester:
                 )
             texts.append(future.result())
         document_id = work.outcome.document_id
+        # Repaired before the transaction opens: SQLite's write lock is not held while it runs.
+        pages = [
+            _page_row(document_id, image, text)
+            for image, text in zip(work.pages, texts, strict=True)
+        ]
         with Session(self.engine, expire_on_commit=False) as session:
             session.exec(delete(Page).where(Page.document_id == document_id))
-            pages = [
-                _page_row(document_id, image, text)
-                for image, text in zip(work.pages, texts, strict=True)
-            ]
             session.add_all(pages)
             for page in pages:
-                self._event(
-                    session,
-                    "page.recognized",
-                    "document",
-                    document_id,
-                    {
-                        "page": page.number,
-                        "words": len(page.words),
-                        "confidence": page.confidence,
-                        "engine": "tesseract",
-                        "lang": self.settings.ocr_lang,
-                    },
-                )
+                self._page_events(session, page)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             job = session.get(IngestJob, work.job_id)
@@ -369,8 +362,38 @@ class Ingester:
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         return work.outcome
 
+    def _page_events(self, session, page: Page) -> None:
+        """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
+        own event because it is its own step: re-running it on stored pages with a better model
+        will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
+        changes should not have to dig them out of the OCR's record."""
+        self._event(
+            session,
+            "page.recognized",
+            "document",
+            page.document_id,
+            {
+                "page": page.number,
+                "words": len(page.words),
+                "confidence": page.confidence,
+                "engine": "tesseract",
+                "lang": self.settings.ocr_lang,
+            },
+        )
+        self._event(
+            session,
+            "page.repaired",
+            "document",
+            page.document_id,
+            {"page": page.number, "edits": len(page.edits), "review": page.review_count},
+        )
+
 
 def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
+    """A page as stored: the OCR's text untouched in `raw_text`, the repaired text in `text`
+    (shown and indexed first), and every edit between them."""
+    repaired = repair(text.text)
+    edits = [edit_record(edit) for edit in repaired.edits]
     return Page(
         document_id=document_id,
         number=image.number,
@@ -378,10 +401,19 @@ def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
         height=image.height,
         dpi=image.dpi,
         raw_text=text.text,
-        text=vietnamese.normalize(text.text),
+        text=repaired.text,
         words=text.words,
         confidence=text.confidence,
+        edits=edits,
+        review_count=sum(1 for edit in edits if edit["review"]),
     )
+
+
+def edit_record(edit: Edit) -> dict:
+    """One edit as stored on its page and printed by `sohoa repair --json`: its fields plus
+    `review`, fixed when the edit was made (a later change of the threshold must not silently
+    re-flag what a person already checked)."""
+    return {**edit.as_dict(), "review": edit.review}
 
 
 def _unexpected(error: Exception) -> str:

@@ -19,6 +19,7 @@ from sohoa.search.analysis import exact_analyzer, folded_analyzer
 from sohoa.search.engine import Hit, IndexedPage, QueryError, SearchResults
 
 EXACT_BOOST = 2.0
+RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
 WRITER_TIMEOUT_SECONDS = 60
 
 
@@ -30,7 +31,14 @@ def _schema() -> Schema:
         name=STORED,
         exact=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
+        raw=_raw_field(),
     )
+
+
+def _raw_field() -> TEXT:
+    """The raw OCR text, folded and not stored: a fallback for words repair got wrong, found
+    with or without diacritics; snippets always come from the repaired text."""
+    return TEXT(analyzer=folded_analyzer(), phrase=True)
 
 
 class WhooshIndex:
@@ -75,12 +83,9 @@ class WhooshIndex:
         if not text:
             raise QueryError("the query is empty: type a few words to search for")
         ix = self._open()
-        parsed = MultifieldParser(
-            ["exact", "folded"],
-            ix.schema,
-            fieldboosts={"exact": EXACT_BOOST, "folded": 1.0},
-            group=AndGroup,
-        ).parse(text)
+        boosts = {"exact": EXACT_BOOST, "folded": 1.0, "raw": RAW_BOOST}
+        fields = [name for name in boosts if name in ix.schema]  # an older index has no raw
+        parsed = MultifieldParser(fields, ix.schema, fieldboosts=boosts, group=AndGroup).parse(text)
         with ix.searcher() as searcher:
             results = searcher.search(parsed, limit=None, terms=True)
             results.formatter = MarkFormatter(between=" … ")
@@ -95,7 +100,12 @@ class WhooshIndex:
         return index.open_dir(str(self.directory))
 
     def _writer(self):
-        return self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
+        """A writer on the index; an index made before the raw field existed gains it, so an
+        archive keeps working without a reindex (its older pages get raw text when reindexed)."""
+        writer = self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
+        if "raw" not in writer.schema:
+            writer.add_field("raw", _raw_field())
+        return writer
 
 
 class MarkFormatter(highlight.HtmlFormatter):
@@ -113,6 +123,7 @@ def _fields(page: IndexedPage) -> dict:
         "name": page.name,
         "exact": text,
         "folded": text,
+        "raw": page.raw_text,
     }
 
 

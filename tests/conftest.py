@@ -21,11 +21,18 @@ SAMPLES = REPO / "samples"
 SOHOA = str(Path(sys.executable).parent / "sohoa")
 
 
-def run_sohoa(home: Path, *args: str, check: bool = True, env: dict | None = None):
-    """Run the installed `sohoa` command against the archive at `home`."""
+def run_sohoa(
+    home: Path, *args: str, check: bool = True, env: dict | None = None, input: str | None = None
+):
+    """Run the installed `sohoa` command against the archive at `home` (`input` on its stdin)."""
     environment = {**os.environ, "SOHOA_HOME": str(home), **(env or {})}
     result = subprocess.run(
-        [SOHOA, *args], capture_output=True, text=True, env=environment, timeout=900
+        [SOHOA, *args],
+        input=input,
+        capture_output=True,
+        encoding="utf-8",
+        env=environment,
+        timeout=900,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"sohoa {' '.join(args)} exited {result.returncode}:\n{result.stderr}")

@@ -5,7 +5,8 @@ import json
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
@@ -34,10 +35,35 @@ def test_opening_an_archive_twice_migrates_once(settings, engine):
     from sohoa.archive.database import open_database
 
     again = open_database(settings)
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with again.connect() as connection:
-        assert (
-            connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+
+
+def test_pages_stored_before_repair_get_no_edits_when_migrated(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0001")
+        connection.execute(
+            text(
+                "INSERT INTO document (id, sha256, name, size, mime, status, page_count, "
+                "created, record_metadata) VALUES (1, :sha, 'x.pdf', 1, 'application/pdf', "
+                "'ingested', 1, '2026-01-01 00:00:00', '{}')"
+            ),
+            {"sha": "b" * 64},
         )
+        connection.execute(
+            text(
+                "INSERT INTO page (document_id, number, width, height, dpi, raw_text, text, "
+                "words) VALUES (1, 1, 10, 20, 300, 'Kế', 'Kế', '[]')"
+            )
+        )
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "head")
+    with Session(engine) as session:
+        page = session.exec(select(Page)).one()
+        assert (page.edits, page.review_count) == ([], 0)
+    engine.dispose()
 
 
 def test_document_and_pages_round_trip(engine):
@@ -45,7 +71,18 @@ def test_document_and_pages_round_trip(engine):
         document = Document(sha256="a" * 64, name="samples/x.pdf", size=10, mime="application/pdf")
         session.add(document)
         session.flush()
-        words = [{"text": "Kế", "box": [1, 2, 3, 4], "conf": 0.9, "line": 0}]
+        words = [{"text": "K&", "box": [1, 2, 3, 4], "conf": 0.9, "line": 0}]
+        edits = [
+            {
+                "line": 1,
+                "start": 0,
+                "end": 2,
+                "before": "K&",
+                "after": "Kế",
+                "confidence": 0.6,
+                "review": True,
+            }
+        ]
         session.add(
             Page(
                 document_id=document.id,
@@ -53,15 +90,18 @@ def test_document_and_pages_round_trip(engine):
                 width=10,
                 height=20,
                 dpi=300,
-                raw_text="Kế",
+                raw_text="K&",
                 text="Kế",
                 words=words,
                 confidence=0.9,
+                edits=edits,
+                review_count=1,
             )
         )
         session.commit()
         page = session.exec(select(Page)).one()
         assert page.words == words
+        assert (page.edits, page.review_count) == (edits, 1)
         assert session.get(Document, document.id).record_metadata == {}
 
 

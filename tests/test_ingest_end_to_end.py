@@ -1,4 +1,5 @@
-"""The whole path on the bundled samples: ingest → store → OCR → index → search → show → HTTP.
+"""The whole path on the bundled samples: ingest → store → OCR → repair → index → search → show
+→ HTTP.
 
 The samples are ingested once per test run (`sample_archive` fixture) with the installed command.
 """
@@ -20,6 +21,8 @@ from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
 from sohoa.archive.settings import Settings
+from sohoa.ingest.pipeline import edit_record
+from sohoa.ingest.repair import repair
 
 SOURCES = SAMPLES.parent / "scripts" / "sample_texts"
 EXPECTED = {  # sample → (pages, an unaccented query that must find it first)
@@ -81,6 +84,32 @@ def test_pages_keep_words_with_boxes_and_every_step_is_an_event(sample_archive):
         assert seqs == list(range(1, len(seqs) + 1))
 
 
+def test_pages_keep_the_ocr_text_and_store_the_repaired_text_with_its_edits(sample_archive):
+    home, report = sample_archive
+    engine = open_database(Settings(home=home))
+    with Session(engine) as session:
+        pages = session.exec(select(Page)).all()
+        assert len(pages) == sum(d["pages"] for d in report["documents"])
+        for page in pages:
+            assert page.raw_text.split() == [w["text"] for w in page.words]  # what OCR read
+            repaired = repair(page.raw_text)
+            assert page.text == repaired.text
+            assert isinstance(page.edits, list)
+            assert page.edits == [edit_record(edit) for edit in repaired.edits]
+            assert page.review_count == sum(1 for edit in page.edits if edit["review"])
+            assert page.review_count == sum(1 for edit in repaired.edits if edit.review)
+        repairs = session.exec(select(Event).where(Event.action == "page.repaired")).all()
+        recorded = {(e.object_id, json.loads(e.details)["page"]): e for e in repairs}
+        assert len(recorded) == len(repairs) == len(pages)
+        for page in pages:
+            details = json.loads(recorded[page.document_id, page.number].details)
+            assert details == {
+                "page": page.number,
+                "edits": len(page.edits),
+                "review": page.review_count,
+            }
+
+
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_each_document_is_found_first_by_an_unaccented_query(sample_archive, name):
     home, report = sample_archive
@@ -115,8 +144,10 @@ def test_show_json_has_the_stable_shape(sample_archive):
     assert {"id", "name", "sha256", "metadata", "pages"} <= set(document)
     assert document["metadata"] == {}
     for page in document["pages"]:
-        assert {"number", "text", "raw_text", "confidence"} <= set(page)
+        assert {"number", "text", "raw_text", "confidence", "edits", "review_count"} <= set(page)
         assert page["text"].strip() and page["raw_text"].strip()
+        assert isinstance(page["edits"], list)
+        assert page["review_count"] == sum(1 for edit in page["edits"] if edit["review"])
     missing = run_sohoa(home, "show", "999999", check=False)
     assert missing.returncode == 1 and "no document with id 999999" in missing.stderr
 

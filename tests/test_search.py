@@ -94,3 +94,32 @@ def test_delete_and_rebuild(index):
 def test_empty_query_is_a_clear_error(index):
     with pytest.raises(QueryError, match="empty"):
         index.search("   ")
+
+
+def test_repaired_text_comes_first_and_raw_ocr_text_is_a_fallback(tmp_path):
+    index = WhooshIndex(tmp_path / "index")
+    index.index_pages(
+        [
+            IndexedPage(1, "repaired.png", 1, "Đăng ký và tổ chức", raw_text="Pang ky va t6 chirc"),
+            IndexedPage(2, "clean.png", 1, "Pang ky: tên riêng", raw_text="Pang ky: tên riêng"),
+        ]
+    )
+    assert [h.document_id for h in index.search("dang ky to chuc").hits] == [1]
+    found = index.search("pang ky").hits  # `pang` is only in the raw text of document 1
+    assert [h.document_id for h in found] == [2, 1]
+    assert found[1].snippet.startswith("Đăng <mark>ký</mark>")  # shown from the repaired text
+
+
+def test_an_index_made_before_the_raw_field_keeps_working(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from sohoa.search.whoosh_engine import _schema
+
+    old = _schema()
+    old.remove("raw")
+    (tmp_path / "index").mkdir()
+    whoosh_index.create_in(str(tmp_path / "index"), old)
+    index = WhooshIndex(tmp_path / "index")
+    assert index.search("ke hoach").total == 0
+    index.index_pages([IndexedPage(1, "a.pdf", 1, "Kế hoạch", raw_text="K& hoach")])
+    assert [h.document_id for h in index.search("k hoach").hits] == [1]
