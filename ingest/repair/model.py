@@ -59,18 +59,28 @@ class Model:
 
     def logp(self, u: int, v: int, w: int) -> float:
         """log10 P(w | u v) in the backed-off trigram model (u = -1 when there is no u)."""
-        size = self.size
-        backoff = 0.0
-        if u >= 0:
-            history = u * size + v
-            found = self.trigram.get(history * size + w)
+        return self.scorer()(u, v, w)
+
+    def scorer(self):
+        """`logp` as a closure over the tables: the decoder calls it in its innermost loop,
+        where looking up six attributes per call would cost as much as the lookup itself."""
+        size, trigram, bigram = self.size, self.trigram, self.bigram
+        backoff2, backoff1, unigram = self.backoff2, self.backoff1, self.unigram
+
+        def logp(u: int, v: int, w: int) -> float:
+            backoff = 0.0
+            if u >= 0:
+                history = u * size + v
+                found = trigram.get(history * size + w)
+                if found is not None:
+                    return found
+                backoff = backoff2.get(history, 0.0)
+            found = bigram.get(v * size + w)
             if found is not None:
-                return found
-            backoff = self.backoff2.get(history, 0.0)
-        found = self.bigram.get(v * size + w)
-        if found is not None:
-            return backoff + found
-        return backoff + self.backoff1[v] + self.unigram[w]
+                return backoff + found
+            return backoff + backoff1[v] + unigram[w]
+
+        return logp
 
 
 @cache

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sohoa.archive.text import fold, nfc, normalize
 from sohoa.ingest.repair import Edit, Repaired, legacy
@@ -26,15 +26,17 @@ from sohoa.ingest.repair.model import SPECIALS, Model, load_model
 from sohoa.ingest.repair.tokens import Token, tokenize
 
 BOS, EOS, UNK, NUM = range(len(SPECIALS))
-BEAM = 8  # histories kept per position, at most
-BEAM_WIDTH = 2.5  # and only those within this log10 of the best
-MAX_CANDIDATES = 10  # syllables considered per word
+BEAM = 12  # histories kept per position, at most
+BEAM_WIDTH = 3.0  # and only those within this log10 of the best
+MAX_CANDIDATES = 16  # syllables considered per word
+PRIOR_GAP = 6.0  # nor those whose channel × unigram is this far below the best one's
 PRUNE = 6.0  # drop candidates whose channel log10 is this far below the best
 # Real scans damage letters in ways the rendered training pages never showed (`Pang` for `Đăng`
 # in one font): this share of the channel comes from the character model, not whole-word counts.
 NOVEL = 0.1
 PLAIN_SHARE = 0.3  # in `eng` pages, the share of accents simply dropped, as in typed text
 _VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
+CONFIDENCE_RIVALS = 6  # the likeliest candidates a change is weighed against (the rest weigh ~0)
 RESTORED_CONFIDENCE = 0.9  # an acronym restored from its usual spelling, not from context
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # what a folded Vietnamese syllable is spelled with
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -52,7 +54,7 @@ class Word:
 def repair_text(text: str) -> Repaired:
     converted, encoding = legacy.fix(text)
     prepared = normalize(nfc(converted))
-    repairer = Repairer(load_model())
+    repairer = shared_repairer()
     lines = prepared.split("\n")
     tokens = [(n, token) for n, line in enumerate(lines, start=1) for token in tokenize(line)]
     damage = detect_damage([t.core for _, t in tokens if t.kind == "word"])
@@ -61,6 +63,12 @@ def repair_text(text: str) -> Repaired:
         words = [Word(n, t, repairer.candidates(t, damage)) for n, t in clause]
         chosen.update(repairer.decode(words, damage))
     return _apply(lines, chosen, encoding)
+
+
+@cache
+def shared_repairer() -> Repairer:
+    """One repairer per process, so its per-word candidate cache serves every page."""
+    return Repairer(load_model())
 
 
 def detect_damage(cores: list[str]) -> str:
@@ -80,6 +88,7 @@ class Repairer:
 
     def __init__(self, model: Model) -> None:
         self.model = model
+        self.logp = model.scorer()
         self.candidates_for = lru_cache(maxsize=200_000)(self._candidates)
 
     def candidates(self, token: Token, damage: str) -> list[tuple[int, float]]:
@@ -92,23 +101,29 @@ class Repairer:
         folded = fold(form)
         pool = set(model.by_fold.get(folded, ()))
         if damage != "plain":
-            pool.update(model.channels[damage].seen.get(form, ()))
-            if damage == "eng" or form not in model.index:
+            seen = model.channels[damage].seen.get(form)
+            if seen:
+                pool.update(seen)
+            elif damage == "eng" or form not in model.index:
                 pool.update(self._one_letter_off(folded))
         scored = [(s, self.channel_score(form, folded, s, damage)) for s in pool]
         scored = [(s, score) for s, score in scored if score > -9]
         if scored:
             best = max(score for _, score in scored)
             scored = [(s, score) for s, score in scored if score >= best - PRUNE]
-            scored.sort(key=lambda item: -item[1] - model.unigram[item[0]])
-            del scored[MAX_CANDIDATES:]
+            prior = sorted(
+                ((score + model.unigram[s], s, score) for s, score in scored), reverse=True
+            )
+            floor = prior[0][0] - PRIOR_GAP
+            scored = [(s, score) for p, s, score in prior[:MAX_CANDIDATES] if p >= floor]
         if form not in model.index:  # the word may be a genuine name, acronym or foreign word
             scored.append((UNK, model.unknown.get(form, model.unknown_unseen)))
         return scored
 
     def _one_letter_off(self, folded: str) -> set[int]:
-        """Syllables whose folded form differs from the word's in one letter: OCR damage never
-        seen whole in the training pages (`Pang` for `Đăng`), scored by the character model."""
+        """Syllables whose folded form differs from the word's in one letter: for a word the
+        training pages never showed as OCR output (`Pang` for `Đăng` comes from a font they did
+        not use), the character model scores these instead."""
         found: set[int] = set()
         for i in range(len(folded)):
             for letter in _LETTERS:
@@ -152,12 +167,16 @@ class Repairer:
         model = self.model
         size, trigram, bigram = model.size, model.trigram, model.bigram
         backoff2, backoff1, unigram = model.backoff2, model.backoff1, model.unigram
-        beam: dict[tuple[int, int], tuple[float, tuple]] = {(-1, BOS): (0.0, ())}
+        # state: (score, u, v, path), keyed by u·size + v; path is (v, (u, (…))) back to the start
+        beam = {BOS: (0.0, -1, BOS, ())}
         for word in words:
-            grown: dict[tuple[int, int], tuple[float, tuple]] = {}
-            for (u, v), (score, path) in beam.items():
-                history = (u * size + v) * size if u >= 0 else -1
-                back2 = backoff2.get(u * size + v, 0.0) if u >= 0 else 0.0
+            grown: dict[int, tuple[float, int, int, tuple]] = {}
+            for score, u, v, path in beam.values():
+                if u >= 0:
+                    history = (u * size + v) * size
+                    back2 = backoff2.get(u * size + v, 0.0)
+                else:
+                    history, back2 = -1, 0.0
                 back1 = back2 + backoff1[v]
                 base = v * size
                 for w, channel in word.candidates:
@@ -166,17 +185,16 @@ class Repairer:
                         p = bigram.get(base + w)
                         p = back1 + unigram[w] if p is None else back2 + p
                     total = score + channel + p
-                    key = (v, w)
+                    key = base + w
                     known = grown.get(key)
                     if known is None or known[0] < total:
-                        grown[key] = (total, (w, path))
-            ranked = sorted(grown.items(), key=_score_of, reverse=True)[:BEAM]
-            floor = ranked[0][1][0] - BEAM_WIDTH
-            beam = {key: value for key, value in ranked if value[0] >= floor}
-        logp = model.logp
+                        grown[key] = (total, v, w, (w, path))
+            ranked = sorted(grown.values(), reverse=True, key=_first)[:BEAM]
+            floor = ranked[0][0] - BEAM_WIDTH
+            beam = {state[1] * size + state[2]: state for state in ranked if state[0] >= floor}
+        logp = self.logp
         _, path = max(
-            ((score + logp(u, v, EOS), path) for (u, v), (score, path) in beam.items()),
-            key=lambda item: item[0],
+            ((score + logp(u, v, EOS), path) for score, u, v, path in beam.values()), key=_first
         )
         best = _unroll(path)
         return self._changes(words, best, damage)
@@ -208,9 +226,12 @@ class Repairer:
         """P(chosen | neighbours as chosen) against the word's other candidates."""
         context = [BOS, *best, EOS]
         at = i + 1
-        logp = self.model.logp
+        logp = self.logp
         scores = []
-        for w, channel in words[i].candidates:
+        rivals = words[i].candidates[:CONFIDENCE_RIVALS]
+        if all(w != best[i] for w, _ in rivals):
+            rivals += [(w, c) for w, c in words[i].candidates if w == best[i]]
+        for w, channel in rivals:
             context[at] = w
             score = channel
             for j in range(at, min(at + 3, len(context))):
@@ -223,8 +244,8 @@ class Repairer:
         return 10 ** (chosen - top) / mass
 
 
-def _score_of(item) -> float:
-    return item[1][0]
+def _first(item: tuple) -> float:
+    return item[0]
 
 
 def _unroll(path: tuple) -> list[int]:
