@@ -107,3 +107,10 @@ def test_low_confidence_edits_are_flagged_for_review():
     assert result.edits[0].confidence < 0.8 and result.edits[0].review
     sure = repair("Cong hoa xa hoi chu nghia Viet Nam").edits
     assert sure and not any(e.review for e in sure)
+
+
+def test_tcvn3_heading_words_come_back_in_capitals():
+    # TCVN3 has no capital toned vowels: headings were typed with lowercase ones in a caps font.
+    result = repair("CéNG HOµ HéI NGHÞ TæNG KÕT")
+    assert result.text == "CỘNG HÒA HỘI NGHỊ TỔNG KẾT"
+    assert result.encoding == "tcvn3"

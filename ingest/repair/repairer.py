@@ -270,8 +270,11 @@ def _clauses(tokens: list[tuple[int, Token]]):
 
 
 def _with_case(original: str, word: str) -> str:
+    """The capitalisation of `original` on `word`. A word mostly in capitals is a heading word
+    (TCVN3 headings come out as `CộNG HOà`: that encoding has no capital toned vowels)."""
     letters = [c for c in original if c.isalpha()]
-    if len(letters) > 1 and all(c.isupper() for c in letters):
+    upper = sum(1 for c in letters if c.isupper())
+    if upper > 1 and upper >= len(letters) - upper:
         return word.upper()
     if original[:1].isupper() or (letters and letters[0].isupper() and not original[0].isalpha()):
         return word[:1].upper() + word[1:]
