@@ -31,7 +31,6 @@ The OCR outputs take minutes (with `--sentences 500`, about 190 pages over the t
 about 6 minutes with one Tesseract at a time, `--workers 1`), so they are cached under
 `build/bench-repair/`, keyed by seed, sentence count and domain, and checked against the sentences
 they were made from. A rerun from the cache takes about a minute, half of it loading the corpus.
-The admin held-out documents have only 267 qualifying sentences, so admin uses all of them.
 Prints figures only: nothing here passes or fails.
 """
 

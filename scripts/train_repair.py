@@ -135,7 +135,7 @@ def accented_spellings(unknown: Counter) -> dict[str, str]:
 
 
 def encode(
-    by_domain: dict[str, list[list[str]]], index: dict[str, int]
+    by_domain: dict[str, list[list[str]]], index: dict[str, int], weight: dict[str, int]
 ) -> tuple[np.ndarray, np.ndarray]:
     """All clauses as one id stream `<s> w1 … wn </s> <s> …`, and a weight per position."""
     unk = index[UNK]
@@ -147,7 +147,7 @@ def encode(
             ids.append(index[BOS])
             ids.extend(index.get(w, unk) for w in clause)
             ids.append(index[EOS])
-        weights.extend([DOMAIN_WEIGHT[domain]] * (len(ids) - start))
+        weights.extend([weight[domain]] * (len(ids) - start))
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.int64)
 
 
@@ -244,6 +244,8 @@ def aligned_words(pairs_path: Path):
 
     with pairs_path.open(encoding="utf-8") as rows:
         for row in map(json.loads, rows):
+            if corpus.split_of(row["domain"], row["doc"]) == "heldout":
+                continue  # pages made before the split grew (admin) may hold held-out text
             if len(row["truth"]) != len(row["ocr"]):
                 continue  # a lost line shifts every later one; the rest of the data is plenty
             for truth_line, ocr_line in zip(row["truth"], row["ocr"], strict=True):
@@ -317,6 +319,7 @@ def main() -> None:
     )
     parser.add_argument("--min-count", type=int, default=3, help="corpus count for a syllable")
     parser.add_argument("--prune", type=int, default=2, help="least trigram count kept")
+    parser.add_argument("--weight", nargs="*", default=[], help="domain=N, e.g. news=1")
     parser.add_argument("--min-pair", type=int, default=2, help="least (truth, OCR) pair count")
     args = parser.parse_args()
 
@@ -328,7 +331,8 @@ def main() -> None:
     index = {w: i for i, w in enumerate(words)}
     log(f"inventory: {len(inventory):,} syllables")
 
-    ids, weights = encode(by_domain, index)
+    weight = {**DOMAIN_WEIGHT, **{d: int(n) for d, n in (w.split("=") for w in args.weight)}}
+    ids, weights = encode(by_domain, index, weight)
     del by_domain
     log(f"language model: {len(ids):,} positions")
     arrays = kneser_ney(ids, weights, len(words), args.prune)

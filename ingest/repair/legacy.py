@@ -259,7 +259,7 @@ def fix(text: str) -> tuple[str, str | None]:
     """detect + convert; returns (text, encoding or None). Text that is already proper Unicode
     Vietnamese, plain ASCII, or anything not confidently legacy comes back unchanged (NFC) with
     None."""
-    encoding = detect(text)
+    encoding = None if text.isascii() else detect(text)  # legacy text is never plain ASCII
     if encoding is None:
         return nfc(text), None
     return convert(text, encoding), encoding

@@ -62,7 +62,7 @@ def repair_text(text: str) -> Repaired:
     for clause in _clauses(tokens):
         words = [Word(n, t, repairer.candidates(t, damage)) for n, t in clause]
         chosen.update(repairer.decode(words, damage))
-    return _apply(lines, chosen, encoding)
+    return _apply(lines, tokens, chosen, encoding)
 
 
 @cache
@@ -201,6 +201,7 @@ class Repairer:
 
     def _changes(self, words: list[Word], best: list[int], damage: str) -> dict:
         changes = {}
+        context = [BOS, *best, EOS]
         for i, (word, chosen) in enumerate(zip(words, best, strict=True)):
             if chosen == NUM or word.token.kind != "word":
                 continue
@@ -211,7 +212,7 @@ class Repairer:
                 continue
             new = _with_case(word.token.core, self.model.words[chosen])
             if new != word.token.core:
-                confidence = self._confidence(words, best, i)
+                confidence = self._confidence(word, context, i + 1)
                 changes[(word.line, word.token.start)] = (new, confidence)
         return changes
 
@@ -222,26 +223,27 @@ class Repairer:
         spelling = self.model.restore.get(fold(core.lower()))
         return None if spelling is None else _with_case(core, spelling)
 
-    def _confidence(self, words: list[Word], best: list[int], i: int) -> float:
-        """P(chosen | neighbours as chosen) against the word's other candidates."""
-        context = [BOS, *best, EOS]
-        at = i + 1
+    def _confidence(self, word: Word, context: list[int], at: int) -> float:
+        """P(chosen | neighbours as chosen) against the word's likeliest other candidates: the
+        three trigrams that contain the word are rescored for each of them."""
         logp = self.logp
-        scores = []
-        rivals = words[i].candidates[:CONFIDENCE_RIVALS]
-        if all(w != best[i] for w, _ in rivals):
-            rivals += [(w, c) for w, c in words[i].candidates if w == best[i]]
+        chosen = context[at]
+        before2 = context[at - 2] if at >= 2 else -1
+        before, after = context[at - 1], context[at + 1]
+        after2 = context[at + 2] if at + 2 < len(context) else None
+        if len(word.candidates) == 1:
+            return 1.0
+        rivals = word.candidates[:CONFIDENCE_RIVALS]
+        if all(w != chosen for w, _ in rivals):
+            rivals = rivals + [(w, c) for w, c in word.candidates if w == chosen]
+        scores = {}
         for w, channel in rivals:
-            context[at] = w
-            score = channel
-            for j in range(at, min(at + 3, len(context))):
-                u = context[j - 2] if j >= 2 else -1
-                score += logp(u, context[j - 1], context[j])
-            scores.append((w, score))
-        top = max(score for _, score in scores)
-        mass = sum(10 ** (score - top) for _, score in scores)
-        chosen = next(score for w, score in scores if w == best[i])
-        return 10 ** (chosen - top) / mass
+            score = channel + logp(before2, before, w) + logp(before, w, after)
+            if after2 is not None:
+                score += logp(w, after, after2)
+            scores[w] = score
+        top = max(scores.values())
+        return 10 ** (scores[chosen] - top) / sum(10 ** (score - top) for score in scores.values())
 
 
 def _first(item: tuple) -> float:
@@ -281,18 +283,20 @@ def _with_case(original: str, word: str) -> str:
     return word
 
 
-def _apply(lines: list[str], chosen: dict, encoding: str | None) -> Repaired:
+def _apply(lines: list[str], tokens: list, chosen: dict, encoding: str | None) -> Repaired:
+    """The lines with the chosen words put in, and an `Edit` for each."""
     edits = []
-    out_lines = []
-    for n, line in enumerate(lines, start=1):
-        pieces, cursor = [], 0
-        for token in tokenize(line):
-            change = chosen.get((n, token.start))
-            if change is None:
-                continue
-            new, confidence = change
-            pieces.append(line[cursor : token.start] + new)
-            cursor = token.end
-            edits.append(Edit(n, token.start, token.end, token.core, new, confidence))
-        out_lines.append("".join(pieces) + line[cursor:])
-    return Repaired(text="\n".join(out_lines), edits=edits, encoding=encoding)
+    pieces: dict[int, list[str]] = {}
+    cursors = dict.fromkeys(range(1, len(lines) + 1), 0)
+    for n, token in tokens:
+        change = chosen.get((n, token.start))
+        if change is None:
+            continue
+        new, confidence = change
+        pieces.setdefault(n, []).append(lines[n - 1][cursors[n] : token.start] + new)
+        cursors[n] = token.end
+        edits.append(Edit(n, token.start, token.end, token.core, new, confidence))
+    text = "\n".join(
+        "".join(pieces.get(n, ())) + line[cursors[n] :] for n, line in enumerate(lines, start=1)
+    )
+    return Repaired(text=text, edits=edits, encoding=encoding)
