@@ -8,7 +8,6 @@ single lookups and a dict lookup is far cheaper than a NumPy search per n-gram.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -20,7 +19,8 @@ from sohoa.archive.text import fold
 
 SPECIALS = ("<s>", "</s>", "<unk>", "<num>")
 MODEL_FILE = "model.bin"
-LN10 = math.log(10)
+# Every float16 value, by its 16-bit pattern: tables stored as float16 map through this.
+_FLOAT16 = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16).astype(np.float64)
 
 
 class ModelMissing(RuntimeError):
@@ -136,9 +136,9 @@ def _by_fold(words: list[str]) -> dict[str, list[int]]:
 def _table(keys: np.ndarray, values: np.ndarray) -> dict[int, float]:
     """A dict from packed n-gram to log10 value. The values are float16 on disk, so few are
     distinct: every entry shares one float object per distinct value, saving memory."""
-    distinct, which = np.unique(values, return_inverse=True)
-    shared = distinct.astype(np.float64).tolist()
-    return dict(zip(keys.tolist(), map(shared.__getitem__, which.tolist()), strict=True))
+    shared = _FLOAT16.tolist()
+    codes = values.astype(np.float16).view(np.uint16).tolist()
+    return dict(zip(keys.tolist(), map(shared.__getitem__, codes), strict=True))
 
 
 def save_model(path: Path, arrays: dict[str, np.ndarray], meta: dict) -> None:
