@@ -34,6 +34,9 @@ PRUNE = 6.0  # drop candidates whose channel log10 is this far below the best
 # Real scans damage letters in ways the rendered training pages never showed (`Pang` for `Đăng`
 # in one font): this share of the channel comes from the character model, not whole-word counts.
 NOVEL = 0.1
+# How much the channel counts against the language model. Above 1 on `vie` pages: they are
+# mostly right, and a change the language model merely prefers is more often wrong than right.
+CHANNEL_WEIGHT = {"vie": 1.5, "eng": 1.0, "plain": 1.0}
 PLAIN_SHARE = 0.3  # in `eng` pages, the share of accents simply dropped, as in typed text
 _VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
 CONFIDENCE_RIVALS = 6  # the likeliest candidates a change is weighed against (the rest weigh ~0)
@@ -106,7 +109,8 @@ class Repairer:
                 pool.update(seen)
             elif damage == "eng" or form not in model.index:
                 pool.update(self._one_letter_off(folded))
-        scored = [(s, self.channel_score(form, folded, s, damage)) for s in pool]
+        weight = CHANNEL_WEIGHT[damage]
+        scored = [(s, weight * self.channel_score(form, folded, s, damage)) for s in pool]
         scored = [(s, score) for s, score in scored if score > -9]
         if scored:
             best = max(score for _, score in scored)
