@@ -26,9 +26,9 @@ from sohoa.ingest.repair.model import SPECIALS, Model, load_model
 from sohoa.ingest.repair.tokens import Token, tokenize
 
 BOS, EOS, UNK, NUM = range(len(SPECIALS))
-BEAM = 12  # histories kept per position, at most
+BEAM = 8  # histories kept per position, at most
 BEAM_WIDTH = 3.0  # and only those within this log10 of the best
-MAX_CANDIDATES = 16  # syllables considered per word
+MAX_CANDIDATES = 14  # syllables considered per word
 PRIOR_GAP = 6.0  # nor those whose channel × unigram is this far below the best one's
 PRUNE = 6.0  # drop candidates whose channel log10 is this far below the best
 # Real scans damage letters in ways the rendered training pages never showed (`Pang` for `Đăng`
@@ -39,7 +39,7 @@ NOVEL = 0.1
 CHANNEL_WEIGHT = {"vie": 1.5, "eng": 1.0, "plain": 1.0}
 PLAIN_SHARE = 0.3  # in `eng` pages, the share of accents simply dropped, as in typed text
 _VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
-CONFIDENCE_RIVALS = 6  # the likeliest candidates a change is weighed against (the rest weigh ~0)
+CONFIDENCE_RIVALS = 4  # the likeliest candidates a change is weighed against (the rest weigh ~0)
 RESTORED_CONFIDENCE = 0.9  # an acronym restored from its usual spelling, not from context
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # what a folded Vietnamese syllable is spelled with
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -171,35 +171,41 @@ class Repairer:
         model = self.model
         size, trigram, bigram = model.size, model.trigram, model.bigram
         backoff2, backoff1, unigram = model.backoff2, model.backoff1, model.unigram
-        # state: (score, u, v, path), keyed by u·size + v; path is (v, (u, (…))) back to the start
-        beam = {BOS: (0.0, -1, BOS, ())}
+        # A state is the last two words (u, v) with its best score and path; the path is
+        # (v, (u, (…))) back to the start. States are grouped by v: every u before the same v
+        # shares the bigram term, and only the best u per new state (v, w) is kept.
+        beam: dict[int, list[tuple[float, int, float, tuple]]] = {BOS: [(0.0, -1, 0.0, ())]}
         for word in words:
-            grown: dict[int, tuple[float, int, int, tuple]] = {}
-            for score, u, v, path in beam.values():
-                if u >= 0:
-                    history = (u * size + v) * size
-                    back2 = backoff2.get(u * size + v, 0.0)
-                else:
-                    history, back2 = -1, 0.0
-                back1 = back2 + backoff1[v]
-                base = v * size
+            grown: list[tuple[float, int, int, tuple]] = []
+            for v, histories in beam.items():
+                base, back1 = v * size, backoff1[v]
                 for w, channel in word.candidates:
-                    p = trigram.get(history + w) if history >= 0 else None
-                    if p is None:
-                        p = bigram.get(base + w)
-                        p = back1 + unigram[w] if p is None else back2 + p
-                    total = score + channel + p
-                    key = base + w
-                    known = grown.get(key)
-                    if known is None or known[0] < total:
-                        grown[key] = (total, v, w, (w, path))
-            ranked = sorted(grown.values(), reverse=True, key=_first)[:BEAM]
-            floor = ranked[0][0] - BEAM_WIDTH
-            beam = {state[1] * size + state[2]: state for state in ranked if state[0] >= floor}
+                    bigram_p = bigram.get(base + w)
+                    fallback = back1 + unigram[w] if bigram_p is None else bigram_p
+                    best, best_path = -1e30, ()
+                    for score, history, back2, path in histories:
+                        p = trigram.get(history + w) if history >= 0 else None
+                        total = score + (back2 + fallback if p is None else p)
+                        if total > best:
+                            best, best_path = total, path
+                    grown.append((best + channel, v, w, (w, best_path)))
+            grown.sort(reverse=True, key=_first)
+            floor = grown[0][0] - BEAM_WIDTH
+            beam = {}
+            for score, u, v, path in grown[:BEAM]:
+                if score < floor:
+                    break
+                history = u * size + v
+                beam.setdefault(v, []).append(
+                    (score, history * size, backoff2.get(history, 0.0), path)
+                )
+        states = [
+            (score, path[1][0] if path and path[1] else BOS, v, path)
+            for v, histories in beam.items()
+            for score, _, _, path in histories
+        ]
         logp = self.logp
-        _, path = max(
-            ((score + logp(u, v, EOS), path) for score, u, v, path in beam.values()), key=_first
-        )
+        _, path = max(((score + logp(u, v, EOS), path) for score, u, v, path in states), key=_first)
         best = _unroll(path)
         return self._changes(words, best, damage)
 
