@@ -44,6 +44,7 @@ class Model:
     index: dict[str, int]
     by_fold: dict[str, list[int]]
     unigram: list[float]
+    prior: list[float]
     backoff1: list[float]
     bigram: dict[int, float]
     backoff2: dict[int, float]
@@ -106,6 +107,7 @@ def _read(path: Path) -> Model:
             index={w: i for i, w in enumerate(words)},
             by_fold=_by_fold(words),
             unigram=data["uni"].astype(np.float64).tolist(),
+            prior=_prior(data["uni"], data["bi_keys"], data["bi"]),
             backoff1=data["bow1"].astype(np.float64).tolist(),
             bigram=_table(data["bi_keys"], data["bi"]),
             backoff2=_table(data["bow2_keys"], data["bow2"]),
@@ -123,6 +125,15 @@ def _read(path: Path) -> Model:
             unknown_unseen=meta["unknown"]["unseen"],
             restore=meta["unknown"].get("restore", {}),
         )
+
+
+def _prior(unigram: np.ndarray, keys: np.ndarray, values: np.ndarray) -> list[float]:
+    """How likely each syllable is before its context is known, for choosing which candidates
+    a word keeps: the mean of its unigram and of its best bigram after any word (log10). The
+    unigram alone drops `dàng`, rare by itself but nearly certain after `dễ`."""
+    best = unigram.astype(np.float64).copy()
+    np.maximum.at(best, keys % len(unigram), values.astype(np.float64))
+    return ((best + unigram) / 2).tolist()
 
 
 def _by_fold(words: list[str]) -> dict[str, list[int]]:

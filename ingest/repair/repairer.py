@@ -116,7 +116,7 @@ class Repairer:
             best = max(score for _, score in scored)
             scored = [(s, score) for s, score in scored if score >= best - PRUNE]
             prior = sorted(
-                ((score + model.unigram[s], s, score) for s, score in scored), reverse=True
+                ((score + model.prior[s], s, score) for s, score in scored), reverse=True
             )
             floor = prior[0][0] - PRIOR_GAP
             scored = [(s, score) for p, s, score in prior[:MAX_CANDIDATES] if p >= floor]
