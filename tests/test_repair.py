@@ -114,3 +114,20 @@ def test_tcvn3_heading_words_come_back_in_capitals():
     result = repair("CéNG HOµ HéI NGHÞ TæNG KÕT")
     assert result.text == "CỘNG HÒA HỘI NGHỊ TỔNG KẾT"
     assert result.encoding == "tcvn3"
+
+
+def test_a_word_in_capitals_that_is_right_keeps_its_capitals():
+    text = "Đội MU thắng ở Giai đoạn II, ông MY ở TP Hồ Chí Minh."
+    assert repair(text).text == text
+
+
+def test_english_model_capital_misreadings_follow_the_sentence():
+    # The English model reads ộ and ỹ as capitals: `BO` for `Bộ`, `MY` for `Mỹ`.
+    assert repair("Theo BO truong Y te, nuoc MY").text == "Theo Bộ trưởng Y tế, nước Mỹ"
+    assert repair("BO Y TE").text == "BỘ Y TẾ"
+
+
+def test_symbols_the_english_model_puts_inside_words_are_repaired():
+    assert repair("nu@c ngw@i cht#c, email lienhiephoi@gmail.com").text == (
+        "nước người chức, email lienhiephoi@gmail.com"
+    )

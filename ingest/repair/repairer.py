@@ -52,6 +52,7 @@ class Word:
     line: int
     token: Token
     candidates: list[tuple[int, float]]  # (syllable id, channel log10); id UNK/NUM = keep as is
+    in_capitals: bool = False  # a word next to it is in capitals (a heading, an acronym)
 
 
 def repair_text(text: str) -> Repaired:
@@ -62,8 +63,11 @@ def repair_text(text: str) -> Repaired:
     tokens = [(n, token) for n, line in enumerate(lines, start=1) for token in tokenize(line)]
     damage = detect_damage([t.core for _, t in tokens if t.kind == "word"])
     chosen: dict[tuple[int, int], tuple[str, float]] = {}
+    shouted = _beside_capitals(tokens)
     for clause in _clauses(tokens):
-        words = [Word(n, t, repairer.candidates(t, damage)) for n, t in clause]
+        words = [
+            Word(n, t, repairer.candidates(t, damage), (n, t.start) in shouted) for n, t in clause
+        ]
         chosen.update(repairer.decode(words, damage))
     return _apply(lines, tokens, chosen, encoding)
 
@@ -75,14 +79,14 @@ def shared_repairer() -> Repairer:
 
 
 def detect_damage(cores: list[str]) -> str:
-    """`vie` when the page has Vietnamese-only letters, `eng` when it has other accents or
-    digits inside words, `plain` when it is bare ASCII (accents typed away)."""
+    """`vie` when the page has Vietnamese-only letters, `eng` when it has other accents, or
+    digits or symbols inside words, `plain` when it is bare ASCII (accents typed away)."""
     if not cores:
         return "vie"
     vietnamese = sum(1 for c in cores if _VIETNAMESE_ONLY.search(c))
     if vietnamese >= max(1, 0.1 * len(cores)):
         return "vie"
-    odd = sum(1 for c in cores if _NON_ASCII.search(c) or any(ch.isdigit() for ch in c))
+    odd = sum(1 for c in cores if _NON_ASCII.search(c) or not c.isalpha())
     return "eng" if odd else "plain"
 
 
@@ -220,7 +224,10 @@ class Repairer:
                 if spelling is not None:
                     changes[(word.line, word.token.start)] = (spelling, RESTORED_CONFIDENCE)
                 continue
-            new = _with_case(word.token.core, self.model.words[chosen])
+            core = word.token.core
+            if self.model.words[chosen] == core.lower() and _consistent_case(core):
+                continue  # the word stays as written, capitals and all
+            new = _with_case(word.token.core, self.model.words[chosen], word.in_capitals)
             if new != word.token.core:
                 confidence = self._confidence(word, context, i + 1)
                 changes[(word.line, word.token.start)] = (new, confidence)
@@ -281,16 +288,41 @@ def _clauses(tokens: list[tuple[int, Token]]):
         yield clause
 
 
-def _with_case(original: str, word: str) -> str:
+def _with_case(original: str, word: str, in_capitals: bool = False) -> str:
     """The capitalisation of `original` on `word`. A word mostly in capitals is a heading word
-    (TCVN3 headings come out as `CộNG HOà`: that encoding has no capital toned vowels)."""
+    (TCVN3 headings come out as `CộNG HOà`: that encoding has no capital toned vowels), except
+    that a word of one or two letters is only when a neighbour is in capitals too: the English
+    model reads `ộ` and `ỹ` as capitals (`BO` for `Bộ`, `MY` for `Mỹ`)."""
     letters = [c for c in original if c.isalpha()]
     upper = sum(1 for c in letters if c.isupper())
-    if upper > 1 and upper >= len(letters) - upper:
+    if upper > 1 and upper >= len(letters) - upper and (len(letters) > 2 or in_capitals):
         return word.upper()
     if original[:1].isupper() or (letters and letters[0].isupper() and not original[0].isalpha()):
         return word[:1].upper() + word[1:]
     return word
+
+
+def _beside_capitals(tokens: list[tuple[int, Token]]) -> set[tuple[int, int]]:
+    """(line, start) of the words next to a word in capitals on the same line."""
+    capitals = [
+        (line, token.start, _all_capitals(token.core)) for line, token in tokens if token.core
+    ]
+    beside = set()
+    for i, (line, start, _) in enumerate(capitals):
+        neighbours = capitals[max(i - 1, 0) : i] + capitals[i + 1 : i + 2]
+        if any(other_line == line and caps for other_line, _, caps in neighbours):
+            beside.add((line, start))
+    return beside
+
+
+def _consistent_case(core: str) -> bool:
+    """lower, UPPER or Capitalised; not `CộNG` (a TCVN3 heading) or `nGười`."""
+    return core.islower() or core.isupper() or core[:1] + core[1:].lower() == core
+
+
+def _all_capitals(core: str) -> bool:
+    letters = [c for c in core if c.isalpha()]
+    return bool(letters) and all(c.isupper() for c in letters)
 
 
 def _apply(lines: list[str], tokens: list, chosen: dict, encoding: str | None) -> Repaired:

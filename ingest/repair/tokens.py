@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 # Punctuation trimmed from both ends of a chunk (kept as it is in the output).
 EDGE_PUNCTUATION = "\"'“”‘’`´«»‹›()[]{}<>.,;:!?…–—-_/\\*•·°%#="
-# Inside a core, any of these marks a code, date, URL or e-mail, which repair never touches.
-_PROTECTED_INSIDE = re.compile(r"[/\\.:@_=+#%,;()\[\]–—-]")
+# Inside a core, any of these marks a code, date, URL or e-mail (which always has a dot after
+# its @), which repair never touches. `@` and `#` alone are not among them: the English model
+# reads `ơ` and `ư` as `@` or `#` (`nu@c` for `nước`).
+_PROTECTED_INSIDE = re.compile(r"[/\\.:_=+%,;()\[\]–—-]")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _CHUNK = re.compile(r"\S+")
 
