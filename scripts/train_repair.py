@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -43,6 +44,7 @@ from sohoa.ingest.repair.tokens import tokenize  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_WEIGHT = {"legal": 2, "admin": 3, "news": 1}
 BOS, EOS, UNK, NUM = repair_model.SPECIALS
+_LETTER = re.compile(r"[^\W\d_]")
 UNSEEN_FORMS = 100_000  # rough number of unknown forms a new text could hold
 
 
@@ -54,13 +56,13 @@ def log(message: str) -> None:
 
 
 def clauses(paragraph: str) -> list[list[str]]:
-    """A paragraph as clauses of lowercase tokens; numbers become NUM, other non-words UNK."""
+    """A paragraph as clauses of tokens, as written (case kept for the capitals statistics)."""
     result: list[list[str]] = []
     current: list[str] = []
     for line in normalize(paragraph).splitlines():
         for token in tokenize(line):
             if token.core:
-                current.append(_lm_word(token.core.lower(), token.kind))
+                current.append(token.core)
             if token.ends_clause and current:
                 result.append(current)
                 current = []
@@ -69,10 +71,9 @@ def clauses(paragraph: str) -> list[list[str]]:
     return result
 
 
-def _lm_word(core: str, kind: str) -> str:
-    if kind == "keep" and not any(c.isalpha() for c in core):
-        return NUM
-    return core
+def lm_word(core: str) -> str:
+    """What the language model sees: a token without letters is NUM, any other lowercased."""
+    return core.lower() if _LETTER.search(core) else NUM
 
 
 def read_training_clauses() -> dict[str, list[list[str]]]:
@@ -82,6 +83,49 @@ def read_training_clauses() -> dict[str, list[list[str]]]:
         words = sum(len(c) for c in by_domain[domain])
         log(f"{domain}: {len(by_domain[domain]):,} clauses, {words:,} tokens")
     return by_domain
+
+
+def token_statistics(by_domain: dict[str, list[list[str]]]) -> tuple[Counter, Counter, dict]:
+    """Counts of lowercase words, of number forms, and, for each word not first in its clause,
+    how often it is written with a capital (a name: `Trang`, `Minh`) or without."""
+    counts: Counter = Counter()
+    numbers: Counter = Counter()
+    capitalised: Counter = Counter()
+    inside: Counter = Counter()
+    for domain_clauses in by_domain.values():
+        for clause in domain_clauses:
+            for position, core in enumerate(clause):
+                word = lm_word(core)
+                if word == NUM:
+                    numbers[core] += 1
+                    continue
+                counts[word] += 1
+                if position:
+                    inside[word] += 1
+                    if core[0].isupper() and not core.isupper():
+                        capitalised[word] += 1
+    return counts, numbers, {"capitalised": capitalised, "inside": inside}
+
+
+def capital_rates(capitals: dict, index: dict[str, int]) -> np.ndarray:
+    """log10 P(capitalised | syllable, not first in its clause), smoothed toward the average."""
+    capitalised, inside = capitals["capitalised"], capitals["inside"]
+    average = sum(capitalised.values()) / max(sum(inside.values()), 1)
+    rates = np.full(len(index), np.log10(average), dtype=np.float32)
+    for word, i in index.items():
+        if word in inside:
+            rates[i] = np.log10((capitalised[word] + 2 * average) / (inside[word] + 2))
+    return rates.astype(np.float16)
+
+
+def number_forms(numbers: Counter) -> dict:
+    """log10 P(form | a number) for the common ones (`6`, `16`, `2024`), and for the rest."""
+    total = sum(numbers.values())
+    common = {f: round(math.log10(n / total), 3) for f, n in numbers.items() if n >= 20}
+    rare = sum(n for f, n in numbers.items() if f not in common)
+    unseen = round(math.log10(max(rare, 1) / total / UNSEEN_FORMS), 3)
+    log(f"numbers: {total:,} tokens, {len(common):,} common forms")
+    return {"common": common, "unseen": unseen}
 
 
 # ----------------------------------------------------------------------------- inventory
@@ -145,7 +189,7 @@ def encode(
         start = len(ids)
         for clause in domain_clauses:
             ids.append(index[BOS])
-            ids.extend(index.get(w, unk) for w in clause)
+            ids.extend(index.get(lm_word(w), unk) for w in clause)
             ids.append(index[EOS])
         weights.extend([weight[domain]] * (len(ids) - start))
     return np.array(ids, dtype=np.int64), np.array(weights, dtype=np.int64)
@@ -318,14 +362,14 @@ def main() -> None:
         "--out", type=Path, default=ROOT / "ingest/repair" / repair_model.MODEL_FILE
     )
     parser.add_argument("--min-count", type=int, default=3, help="corpus count for a syllable")
-    parser.add_argument("--prune", type=int, default=2, help="least trigram count kept")
+    parser.add_argument("--prune", type=int, default=1, help="least trigram count kept")
     parser.add_argument("--weight", nargs="*", default=[], help="domain=N, e.g. news=1")
     parser.add_argument("--min-pair", type=int, default=2, help="least (truth, OCR) pair count")
     args = parser.parse_args()
 
     started = time.time()
     by_domain = read_training_clauses()
-    counts = Counter(w for cl in by_domain.values() for clause in cl for w in clause)
+    counts, numbers, capitals = token_statistics(by_domain)
     inventory = build_inventory(counts, dictionary_syllables(), args.min_count)
     words = list(repair_model.SPECIALS) + inventory
     index = {w: i for i, w in enumerate(words)}
@@ -341,9 +385,11 @@ def main() -> None:
     seen, totals, chars = count_channel(args.pairs, index)
     channel_meta, channel_arrays = channel_tables(seen, totals, chars, len(words), args.min_pair)
     arrays.update(channel_arrays)
+    arrays["capital"] = capital_rates(capitals, index)
     meta = {
         "words": words,
         "unknown": unknown_forms(counts, index),
+        "numbers": number_forms(numbers),
         "channels": channel_meta,
         "trained": time.strftime("%Y-%m-%d"),
     }

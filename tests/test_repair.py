@@ -131,3 +131,12 @@ def test_symbols_the_english_model_puts_inside_words_are_repaired():
     assert repair("nu@c ngw@i cht#c, email lienhiephoi@gmail.com").text == (
         "nước người chức, email lienhiephoi@gmail.com"
     )
+
+
+def test_a_capital_inside_a_sentence_reads_as_a_name():
+    assert repair("chi Trang noi rang mau trang dep").text == "chị Trang nói rằng màu trắng đẹp"
+
+
+def test_a_digit_the_english_model_made_from_a_word_is_repaired_and_a_number_is_kept():
+    damaged = "Ket qua thuc hién 6 thang dau nim, phat trién 6 Viét Nam"
+    assert repair(damaged).text == "Kết quả thực hiện 6 tháng đầu năm, phát triển ở Việt Nam"

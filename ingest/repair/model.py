@@ -45,6 +45,10 @@ class Model:
     by_fold: dict[str, list[int]]
     unigram: list[float]
     prior: list[float]
+    capital: list[float]
+    lowercase: list[float]
+    numbers: dict[str, float]
+    numbers_unseen: float
     backoff1: list[float]
     bigram: dict[int, float]
     backoff2: dict[int, float]
@@ -108,6 +112,10 @@ def _read(path: Path) -> Model:
             by_fold=_by_fold(words),
             unigram=data["uni"].astype(np.float64).tolist(),
             prior=_prior(data["uni"], data["bi_keys"], data["bi"]),
+            capital=data["capital"].astype(np.float64).tolist(),
+            lowercase=np.log10(1 - 10 ** data["capital"].astype(np.float64)).tolist(),
+            numbers=meta["numbers"]["common"],
+            numbers_unseen=meta["numbers"]["unseen"],
             backoff1=data["bow1"].astype(np.float64).tolist(),
             bigram=_table(data["bi_keys"], data["bi"]),
             backoff2=_table(data["bow2_keys"], data["bow2"]),

@@ -66,7 +66,8 @@ def repair_text(text: str) -> Repaired:
     shouted = _beside_capitals(tokens)
     for clause in _clauses(tokens):
         words = [
-            Word(n, t, repairer.candidates(t, damage), (n, t.start) in shouted) for n, t in clause
+            Word(n, t, repairer.candidates(t, damage, first=i == 0), (n, t.start) in shouted)
+            for i, (n, t) in enumerate(clause)
         ]
         chosen.update(repairer.decode(words, damage))
     return _apply(lines, tokens, chosen, encoding)
@@ -98,10 +99,31 @@ class Repairer:
         self.logp = model.scorer()
         self.candidates_for = lru_cache(maxsize=200_000)(self._candidates)
 
-    def candidates(self, token: Token, damage: str) -> list[tuple[int, float]]:
+    def candidates(self, token: Token, damage: str, first: bool = False) -> list[tuple[int, float]]:
+        """The word's candidates with their channel scores, plus how likely each is to be
+        written as the word is: with a capital inside a clause, it is probably a name."""
+        core = token.core
         if token.kind != "word":
-            return [(UNK if any(c.isalpha() for c in token.core) else NUM, 0.0)]
-        return self.candidates_for(token.core.lower(), damage)
+            return self._kept(core, damage)
+        found = self.candidates_for(core.lower(), damage)
+        if first or core.isupper() or len(found) == 1:
+            return found
+        rates = self.model.capital if core[0].isupper() else self.model.lowercase
+        return [(s, score + rates[s]) if s > NUM else (s, score) for s, score in found]
+
+    def _kept(self, core: str, damage: str) -> list[tuple[int, float]]:
+        """A number or symbol is kept, except a short one the English model is known to make
+        from a syllable (`6` for `ở`, `16` for `lộ`, `&` for `ế`): then the context decides."""
+        keep = NUM if not any(c.isalpha() for c in core) else UNK
+        if damage != "eng" or len(core) > 2 or core not in self.model.channels["eng"].seen:
+            return [(keep, 0.0)]
+        model = self.model
+        if keep == NUM:
+            kept = model.numbers.get(core, model.numbers_unseen)
+        else:
+            kept = model.unknown.get(core, model.unknown_unseen)
+        syllables = [(s, score) for s, score in self.candidates_for(core, damage) if s > NUM]
+        return [*syllables, (keep, kept)]
 
     def _candidates(self, form: str, damage: str) -> list[tuple[int, float]]:
         model = self.model
@@ -217,12 +239,14 @@ class Repairer:
         changes = {}
         context = [BOS, *best, EOS]
         for i, (word, chosen) in enumerate(zip(words, best, strict=True)):
-            if chosen == NUM or word.token.kind != "word":
+            if chosen == NUM:
                 continue
-            if chosen == UNK:
+            if chosen == UNK and word.token.kind == "word":
                 spelling = self._unknown_spelling(word.token.core, damage)
                 if spelling is not None:
                     changes[(word.line, word.token.start)] = (spelling, RESTORED_CONFIDENCE)
+                continue
+            if chosen == UNK:
                 continue
             core = word.token.core
             if self.model.words[chosen] == core.lower() and _consistent_case(core):
