@@ -40,6 +40,8 @@ CHANNEL_WEIGHT = {"vie": 1.5, "eng": 1.0, "plain": 1.0}
 PLAIN_SHARE = 0.3  # in `eng` pages, the share of accents simply dropped, as in typed text
 _VIETNAMESE_ONLY = re.compile("[ăđơưĂĐƠƯ\u1ea0-\u1ef9]")
 CONFIDENCE_RIVALS = 4  # the likeliest candidates a change is weighed against (the rest weigh ~0)
+# Numbers are kept unless the evidence is strong: turning `6` into `ở` costs this much (log10).
+NUMBER_KEPT_PRIOR = 1.0
 RESTORED_CONFIDENCE = 0.9  # an acronym restored from its usual spelling, not from context
 _LETTERS = "abcdeghiklmnopqrstuvxy"  # what a folded Vietnamese syllable is spelled with
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
@@ -100,14 +102,14 @@ class Repairer:
         self.candidates_for = lru_cache(maxsize=200_000)(self._candidates)
 
     def candidates(self, token: Token, damage: str, first: bool = False) -> list[tuple[int, float]]:
-        """The word's candidates with their channel scores, plus how likely each is to be
-        written as the word is: with a capital inside a clause, it is probably a name."""
+        """The word's candidates with their channel scores; in typed text, plus how likely each
+        is to be written as the word is: with a capital inside a clause, it is probably a name."""
         core = token.core
         if token.kind != "word":
             return self._kept(core, damage)
         found = self.candidates_for(core.lower(), damage)
-        if first or core.isupper() or len(found) == 1:
-            return found
+        if damage != "plain" or first or core.isupper() or len(found) == 1:
+            return found  # OCR gets capitals wrong (`Lời`): only typed text's capitals count
         rates = self.model.capital if core[0].isupper() else self.model.lowercase
         return [(s, score + rates[s]) if s > NUM else (s, score) for s, score in found]
 
@@ -122,7 +124,11 @@ class Repairer:
             kept = model.numbers.get(core, model.numbers_unseen)
         else:
             kept = model.unknown.get(core, model.unknown_unseen)
-        syllables = [(s, score) for s, score in self.candidates_for(core, damage) if s > NUM]
+        syllables = [
+            (s, score - NUMBER_KEPT_PRIOR)
+            for s, score in self.candidates_for(core, damage)
+            if s > NUM
+        ]
         return [*syllables, (keep, kept)]
 
     def _candidates(self, form: str, damage: str) -> list[tuple[int, float]]:
