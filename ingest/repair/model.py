@@ -62,13 +62,10 @@ class Model:
         self.size = len(self.words)
         self.folds = [fold(w) for w in self.words]
 
-    def logp(self, u: int, v: int, w: int) -> float:
-        """log10 P(w | u v) in the backed-off trigram model (u = -1 when there is no u)."""
-        return self.scorer()(u, v, w)
-
     def scorer(self):
-        """`logp` as a closure over the tables: the decoder calls it in its innermost loop,
-        where looking up six attributes per call would cost as much as the lookup itself."""
+        """logp(u, v, w) = log10 P(w | u v) in the backed-off trigram model (u = -1 when there
+        is no u), as a closure over the tables: the decoder calls it in its inner loops, where
+        looking up six attributes per call would cost as much as the lookup itself."""
         size, trigram, bigram = self.size, self.trigram, self.bigram
         backoff2, backoff1, unigram = self.backoff2, self.backoff1, self.unigram
 

@@ -2,10 +2,10 @@
 
 For a page of text:
 1. convert a legacy 8-bit encoding if there is one, then NFC and one tone placement;
-2. decide which damage the page shows (`Damage`): accents typed away (`plain`), an English-model
-   OCR (`eng`: accents lost or turned into é, 6, &), or Vietnamese-model OCR (`vie`: mostly right,
-   tone marks sometimes confused). Each has its own channel, so a page that is already accented
-   correctly is only changed where the language model is very sure;
+2. decide which damage the page shows (`detect_damage`): accents typed away (`plain`), an
+   English-model OCR (`eng`: accents lost or turned into é, 6, &), or Vietnamese-model OCR (`vie`:
+   mostly right, tone marks sometimes confused). Each has its own channel, so a page that is
+   already accented correctly is only changed where the language model is very sure;
 3. give each word its candidates (syllables whose OCR damage could look like the word) with a
    channel score, and let a beam search under the trigram language model choose, clause by
    clause;
@@ -29,7 +29,7 @@ BOS, EOS, UNK, NUM = range(len(SPECIALS))
 BEAM = 8  # histories kept per position, at most
 BEAM_WIDTH = 3.0  # and only those within this log10 of the best
 MAX_CANDIDATES = 14  # syllables considered per word
-PRIOR_GAP = 6.0  # nor those whose channel × unigram is this far below the best one's
+PRIOR_GAP = 6.0  # nor those whose channel × prior (model.py `_prior`) is this far below the best
 PRUNE = 6.0  # drop candidates whose channel log10 is this far below the best
 # Real scans damage letters in ways the rendered training pages never showed (`Pang` for `Đăng`
 # in one font): this share of the channel comes from the character model, not whole-word counts.
@@ -197,9 +197,8 @@ class Repairer:
     def decode(self, words: list[Word], damage: str) -> dict[tuple[int, int], tuple[str, float]]:
         """Beam search over the clause; returns the changed words: (line, start) → (new, conf).
 
-        The trigram lookup is written out here rather than calling `Model.logp`: this loop is
-        where repair spends its time, and per history the back-off terms are the same for every
-        candidate."""
+        The trigram lookup is written out here rather than calling the model's scorer: this loop
+        is where repair spends its time, and the back-off terms are shared across candidates."""
         model = self.model
         size, trigram, bigram = model.size, model.trigram, model.bigram
         backoff2, backoff1, unigram = model.backoff2, model.backoff1, model.unigram
