@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive.models import Document, Page
-from sohoa.ingest.pipeline import BatchReport, edit_record
+from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
 from sohoa.search import SearchResults
 
@@ -99,7 +99,7 @@ def repair_result(repaired: Repaired, encoding: str | None) -> dict[str, Any]:
     the legacy 8-bit encoding the input was converted from (`tcvn3`, `vni`) or None."""
     return {
         "text": repaired.text,
-        "edits": [edit_record(edit) for edit in repaired.edits],
+        "edits": [edit.as_dict() for edit in repaired.edits],
         "encoding": encoding,
     }
 

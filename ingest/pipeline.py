@@ -32,7 +32,7 @@ from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
-from sohoa.ingest.repair import Edit, repair
+from sohoa.ingest.repair import repair
 from sohoa.search import WhooshIndex, indexed_page
 
 
@@ -393,7 +393,7 @@ def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
     """A page as stored: the OCR's text untouched in `raw_text`, the repaired text in `text`
     (shown and indexed first), and every edit between them."""
     repaired = repair(text.text)
-    edits = [edit_record(edit) for edit in repaired.edits]
+    edits = [edit.as_dict() for edit in repaired.edits]
     return Page(
         document_id=document_id,
         number=image.number,
@@ -407,13 +407,6 @@ def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
         edits=edits,
         review_count=sum(1 for edit in edits if edit["review"]),
     )
-
-
-def edit_record(edit: Edit) -> dict:
-    """One edit as stored on its page and printed by `sohoa repair --json`: its fields plus
-    `review`, fixed when the edit was made (a later change of the threshold must not silently
-    re-flag what a person already checked)."""
-    return {**edit.as_dict(), "review": edit.review}
 
 
 def _unexpected(error: Exception) -> str:

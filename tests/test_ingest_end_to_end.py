@@ -21,7 +21,6 @@ from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
 from sohoa.archive.settings import Settings
-from sohoa.ingest.pipeline import edit_record
 from sohoa.ingest.repair import repair
 
 SOURCES = SAMPLES.parent / "scripts" / "sample_texts"
@@ -95,7 +94,7 @@ def test_pages_keep_the_ocr_text_and_store_the_repaired_text_with_its_edits(samp
             repaired = repair(page.raw_text)
             assert page.text == repaired.text
             assert isinstance(page.edits, list)
-            assert page.edits == [edit_record(edit) for edit in repaired.edits]
+            assert page.edits == [edit.as_dict() for edit in repaired.edits]
             assert page.review_count == sum(1 for edit in page.edits if edit["review"])
             assert page.review_count == sum(1 for edit in repaired.edits if edit.review)
         repairs = session.exec(select(Event).where(Event.action == "page.repaired")).all()

@@ -31,6 +31,9 @@ class Edit:
         return self.confidence < REVIEW_BELOW
 
     def as_dict(self) -> dict:
+        """The edit as stored on its page and printed by `sohoa repair --json`; `review` is
+        fixed when the edit is stored, so a later change of the threshold cannot silently
+        re-flag what a person already checked."""
         return {
             "line": self.line,
             "start": self.start,
@@ -38,6 +41,7 @@ class Edit:
             "before": self.before,
             "after": self.after,
             "confidence": round(self.confidence, 3),
+            "review": self.review,
         }
 
 
