@@ -41,8 +41,6 @@ class Channel:
 @dataclass
 class Model:
     words: list[str]
-    index: dict[str, int]
-    by_fold: dict[str, list[int]]
     unigram: list[float]
     prior: list[float]
     capital: list[float]
@@ -59,8 +57,14 @@ class Model:
     restore: dict[str, str]
 
     def __post_init__(self) -> None:
+        """What follows from the word list: ids, folded forms, and syllables grouped by folded
+        form (the candidates for text typed without accents)."""
         self.size = len(self.words)
-        self.folds = [fold(w) for w in self.words]
+        self.index = {word: i for i, word in enumerate(self.words)}
+        self.folds = [fold(word) for word in self.words]
+        self.by_fold: dict[str, list[int]] = {}
+        for i in range(len(SPECIALS), self.size):
+            self.by_fold.setdefault(self.folds[i], []).append(i)
 
     def scorer(self):
         """logp(u, v, w) = log10 P(w | u v) in the backed-off trigram model (u = -1 when there
@@ -105,8 +109,6 @@ def _read(path: Path) -> Model:
         words = meta["words"]
         return Model(
             words=words,
-            index={w: i for i, w in enumerate(words)},
-            by_fold=_by_fold(words),
             unigram=data["uni"].astype(np.float64).tolist(),
             prior=_prior(data["uni"], data["bi_keys"], data["bi"]),
             capital=data["capital"].astype(np.float64).tolist(),
@@ -139,14 +141,6 @@ def _prior(unigram: np.ndarray, keys: np.ndarray, values: np.ndarray) -> list[fl
     best = unigram.astype(np.float64).copy()
     np.maximum.at(best, keys % len(unigram), values.astype(np.float64))
     return ((best + unigram) / 2).tolist()
-
-
-def _by_fold(words: list[str]) -> dict[str, list[int]]:
-    """Syllables grouped by their folded form: the candidates for text typed without accents."""
-    groups: dict[str, list[int]] = {}
-    for i, word in enumerate(words[len(SPECIALS) :], start=len(SPECIALS)):
-        groups.setdefault(fold(word), []).append(i)
-    return groups
 
 
 def _table(keys: np.ndarray, values: np.ndarray) -> dict[int, float]:
