@@ -31,6 +31,8 @@ from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
+from sohoa.archive.text import fold
+
 CORPUS = Path(os.environ.get("SOHOA_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus"))
 DOMAINS = ("legal", "admin", "news")
 ADMIN_BLOCK = 20
@@ -60,9 +62,7 @@ def sentences(paragraph: str) -> list[str]:
 
 def dedup_key(sentence: str) -> str:
     """Folded lowercase letters and digits: equal keys are near-duplicate sentences."""
-    decomposed = unicodedata.normalize("NFD", sentence.lower())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d")
-    return _NOT_ALNUM.sub("", bare)
+    return _NOT_ALNUM.sub("", fold(sentence.lower()))
 
 
 @cache
