@@ -35,6 +35,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from sohoa.archive.text import TONE_MARKS, VOWELS, nfc
+from sohoa.ingest.repair.syllable import is_syllable
 
 ENCODINGS = ("tcvn3", "vni")
 
@@ -177,14 +178,6 @@ _VIETNAMESE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz").union(
 )
 _BEYOND_LATIN1 = frozenset(letter for letter in _VIETNAMESE_LETTERS if ord(letter) > 0xFF)
 
-_INITIAL = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx]"
-_NUCLEUS = (
-    "iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|ya|yê|"
-    "[aăâeêioôơuưy]"
-)
-_FINAL = "ch|ng|nh|[cmnpt]"
-_SYLLABLE = re.compile(f"(?:{_INITIAL})?(?:{_NUCLEUS})(?:{_FINAL})?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -241,12 +234,8 @@ def _has_vowel(word: str) -> bool:
 
 
 def _is_syllable(word: str) -> bool:
-    """A lowercase word shaped like one Vietnamese syllable: its letters, one tone at most, and
-    initial, nucleus and final from the language's inventory."""
-    if not _VIETNAMESE_LETTERS.issuperset(word):
-        return False
-    tones = sum(char in TONE_MARKS for char in unicodedata.normalize("NFD", word))
-    return tones <= 1 and _SYLLABLE.fullmatch(_bare(word)) is not None
+    """A lowercase word of Vietnamese letters shaped like one Vietnamese syllable."""
+    return _VIETNAMESE_LETTERS.issuperset(word) and is_syllable(word)
 
 
 def _bare(text: str) -> str:

@@ -1,8 +1,8 @@
 """What a written Vietnamese syllable can look like: onset + vowel nucleus + final.
 
 Used to build the syllable inventory from the corpus (a word that cannot be one Vietnamese
-syllable, like `Internet` or `ATHH`, is not a repair candidate), and, at run time, to tell a
-genuine foreign word from a damaged Vietnamese one.
+syllable, like `Internet` or `ATHH`, is not a repair candidate), and by `legacy` to tell
+whether a conversion turned mojibake into Vietnamese.
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ import unicodedata
 from sohoa.archive.text import TONE_MARKS
 
 _ONSET = r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
-_NUCLEUS = r"[aăâeêioôơuưy]{1,3}"
+# The vowel groups the language writes (longest first); `[aăâeêioôơuưy]{1,3}` would also let in
+# `team`, `young`, `queen`, which are foreign words, not syllables.
+_NUCLEUS = (
+    "(?:iêu|yêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|ưa|ưi|ươ|ưu|ya|yê|"
+    "[aăâeêioôơuưy])"
+)
 _FINAL = r"(?:ch|ng|nh|[cmnpt])?"
 _SHAPE = re.compile(f"{_ONSET}{_NUCLEUS}{_FINAL}")
 _STOP_FINAL = re.compile(r"(?:c|ch|p|t)$")
