@@ -7,6 +7,7 @@ and the web app build one `Settings` and hand it on, so tests can point a whole 
 
 from __future__ import annotations
 
+import getpass
 import os
 from pathlib import Path
 
@@ -17,6 +18,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def _default_home() -> Path:
     return Path(user_data_dir("sohoa", appauthor=False))
+
+
+def os_user() -> str:
+    """The logged-in user's name, or "unknown" where the system cannot say (some containers)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def _default_workers() -> int:
@@ -36,6 +45,11 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, description="a file with more pages is refused")
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
     actor: str | None = Field(None, description="who the trail names; default the OS user")
+
+    @property
+    def trail_actor(self) -> str:
+        """Who the trail names for what this process does: `SOHOA_ACTOR`, else the OS user."""
+        return self.actor or os_user()
 
     @property
     def db_url(self) -> str:
