@@ -7,7 +7,7 @@ for large archives without touching them.
 
 from sohoa.archive.settings import Settings
 from sohoa.search.engine import Hit, IndexedPage, QueryError, SearchResults
-from sohoa.search.source import archive_pages, indexed_page
+from sohoa.search.source import archive_pages, document_pages, indexed_page
 from sohoa.search.whoosh_engine import WhooshIndex
 
 
@@ -23,6 +23,7 @@ __all__ = [
     "SearchResults",
     "WhooshIndex",
     "archive_pages",
+    "document_pages",
     "indexed_page",
     "open_index",
 ]

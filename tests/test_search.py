@@ -123,3 +123,164 @@ def test_an_index_made_before_the_raw_field_keeps_working(tmp_path):
     assert index.search("ke hoach").total == 0
     index.index_pages([IndexedPage(1, "a.pdf", 1, "Kế hoạch", raw_text="K& hoach")])
     assert [h.document_id for h in index.search("k hoach").hits] == [1]
+
+
+PLAN = {
+    "issuer": "UBND TỈNH BẮC GIANG\nSỞ KHOA HỌC VÀ CÔNG NGHỆ",
+    "number": "45/KH-SKHCN",
+    "date": "2024-07-15",
+    "doc_type": "Kế hoạch",
+    "subject": "Số hóa tài liệu lưu trữ",
+    "signer": "Nguyễn Văn An",
+    "confidence": {"issuer": 0.9},
+}
+REPORT = {
+    "issuer": "UBND TỈNH BẮC GIANG\nSỞ TƯ PHÁP",
+    "number": "12/BC-STP",
+    "date": "2019-03",
+    "doc_type": "Báo cáo",
+    "subject": "Kết quả công tác năm 2018",
+    "signer": "Trần Thị Bình",
+}
+SECOND_PLAN = {"issuer": "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "date": "2021", "doc_type": "Kế hoạch"}
+
+
+@pytest.fixture
+def described(tmp_path):
+    """Four documents, three with metadata, the fourth ingested before metadata existed."""
+    index = WhooshIndex(tmp_path / "index")
+    index.index_pages(
+        [
+            IndexedPage(1, "kh.pdf", 1, "KẾ HOẠCH\nSố hóa tài liệu lưu trữ", metadata=PLAN),
+            IndexedPage(1, "kh.pdf", 2, "Các phòng thực hiện kế hoạch", metadata=PLAN),
+            IndexedPage(2, "bc.pdf", 1, "BÁO CÁO kết quả, kế hoạch năm sau", metadata=REPORT),
+            IndexedPage(3, "kh2.pdf", 1, "Kế hoạch kiểm tra", metadata=SECOND_PLAN),
+            IndexedPage(4, "old.pdf", 1, "Kế hoạch cũ, chưa có siêu dữ liệu"),
+        ]
+    )
+    return index
+
+
+def found(index, query):
+    return [hit.document_id for hit in index.search(query).hits]
+
+
+@pytest.mark.parametrize(
+    ("query", "documents"),
+    [
+        ('ke hoach type:"ke hoach"', {1, 3}),
+        ("ke hoach type:KẾ_HOẠCH", {1, 3}),
+        ('ke hoach type:"bao cao"', {2}),
+        ("ke hoach type:bao_cao type:ke_hoach", {1, 2, 3}),  # one kind: either
+        ("ke hoach year:2024", {1}),
+        ("ke hoach year:2019..2021", {2, 3}),
+        ("ke hoach type:ke_hoach year:2019..2021", {3}),  # two kinds: both
+        ('ke hoach issuer:"so khoa hoc"', {1, 3}),
+        ('ke hoach ISSUER:"Sở Tư pháp"', {2}),
+        ("ke hoach issuer:bac_giang", set()),  # the parent body's line is not the issuer's
+        ("ke hoach number:45/kh-skhcn", {1}),
+        ("ke hoach number:BC-STP", {2}),
+        ("ke hoach number:12", {2}),
+        ("ke hoach number:45/BC-STP", set()),
+        ("type:ke_hoach", {1, 3}),  # filters alone list what they keep
+    ],
+)
+def test_filters_keep_the_documents_whose_metadata_matches(described, query, documents):
+    assert set(found(described, query)) == documents
+
+
+def test_a_filter_keeps_every_matching_page_and_is_kept_out_of_the_words(described):
+    results = described.search("thuc hien type:ke_hoach")
+    assert [(h.document_id, h.pages) for h in results.hits] == [(1, [2])]
+    assert results.query == "thuc hien type:ke_hoach"
+
+
+def test_metadata_words_find_the_document_by_its_first_page(described):
+    (hit,) = described.search("nguyen van an").hits  # the signer: on no page's text here
+    assert (hit.document_id, hit.pages) == (1, [1])
+    assert found(described, "Trần Thị Bình") == [2]
+    assert found(described, "skhcn") == [1]  # a part of the number
+
+
+def test_hits_carry_their_documents_metadata(described):
+    hits = {h.document_id: h for h in described.search("ke hoach").hits}
+    assert hits[1].metadata == {
+        "doc_type": "Kế hoạch",
+        "number": "45/KH-SKHCN",
+        "date": "2024-07-15",
+        "issuer": PLAN["issuer"],
+        "subject": "Số hóa tài liệu lưu trữ",
+    }
+    assert hits[4].metadata == {
+        name: "" for name in ("doc_type", "number", "date", "issuer", "subject")
+    }
+
+
+def test_facets_count_every_matched_document_once(described):
+    results = described.search("ke hoach", limit=1)
+    assert results.total == 4 and len(results.hits) == 1
+    assert results.facets == {
+        "doc_type": {"Kế hoạch": 2, "Báo cáo": 1},
+        "year": {"2019": 1, "2021": 1, "2024": 1},
+        "issuer": {"SỞ KHOA HỌC VÀ CÔNG NGHỆ": 2, "SỞ TƯ PHÁP": 1},
+    }
+    assert list(results.facets["doc_type"]) == ["Kế hoạch", "Báo cáo"]  # most frequent first
+    narrowed = described.search("ke hoach year:2024")
+    assert narrowed.facets["doc_type"] == {"Kế hoạch": 1}
+    assert described.search("khong co tu nay").facets == {"doc_type": {}, "year": {}, "issuer": {}}
+
+
+def test_reindexing_a_document_updates_its_metadata(described):
+    corrected = {**REPORT, "doc_type": "Kế hoạch", "corrected": ["doc_type"]}
+    described.index_pages([IndexedPage(2, "bc.pdf", 1, "BÁO CÁO kết quả", metadata=corrected)])
+    assert set(found(described, "type:ke_hoach")) == {1, 2, 3}
+    assert found(described, "type:bao_cao") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("ke hoach type:xyz", 'type: unknown document type "xyz"; the types are: Nghị quyết'),
+        ('type:"ke hoach', 'type: the quote after "type:" is not closed'),
+        ('ke hoach type:""', 'type: needs a value, e.g. type:"ke hoach"'),
+        (
+            "ke hoach year:24",
+            'year: expects a year (year:2024) or a range (year:2019..2024), not "24"',
+        ),
+        ("year:2024..2019", "year: the range 2024..2019 ends before it starts"),
+        ("number:--", 'number: "--" has no words to look for'),
+        ("ke hoach issuer:", 'issuer: needs a value, e.g. issuer:"so khoa hoc"'),
+    ],
+)
+def test_a_malformed_filter_is_a_clear_error(described, query, message):
+    with pytest.raises(QueryError) as error:
+        described.search(query)
+    assert str(error.value).startswith(message)
+
+
+def test_an_index_made_before_metadata_keeps_working_and_gains_it(tmp_path):
+    from whoosh import index as whoosh_index
+
+    from sohoa.search.whoosh_engine import _metadata_fields, _schema
+
+    old = _schema()
+    for name in _metadata_fields():
+        old.remove(name)
+    (tmp_path / "index").mkdir()
+    ix = whoosh_index.create_in(str(tmp_path / "index"), old)
+    with ix.writer() as writer:
+        writer.add_document(
+            page_key="1:1",
+            document_id="1",
+            page=1,
+            name="a.pdf",
+            exact="Kế hoạch",
+            folded="Kế hoạch",
+        )
+    index = WhooshIndex(tmp_path / "index")
+    (hit,) = index.search("ke hoach").hits
+    assert hit.metadata["doc_type"] == "" and index.search("ke hoach").facets["doc_type"] == {}
+    assert index.search("ke hoach type:ke_hoach").total == 0
+    index.index_pages([IndexedPage(2, "b.pdf", 1, "Kế hoạch", metadata=PLAN)])
+    assert found(index, "ke hoach type:ke_hoach") == [2]
+    assert set(found(index, "ke hoach")) == {1, 2}
