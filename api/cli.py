@@ -1,7 +1,8 @@
 """The `sohoa` command (Typer). Output for people by default; `--json` for scripts (see `objects`).
 
 Exit status: 0 when the command ran (an ingest with failed files still ran), 1 when the thing
-asked for does not exist or the query is bad, 2 when it could not run (OCR not installed).
+asked for does not exist or the query or a value is bad, 2 when it could not run (OCR not
+installed).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from rich.text import Text
 from sqlmodel import Session
 
 from sohoa.api import objects
+from sohoa.archive import records
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
@@ -82,7 +84,10 @@ def search(
     limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Find documents by the words on their pages."""
+    """Find documents by the words on their pages and their metadata.
+
+    Filters narrow the search: type:"ke hoach", year:2024 or year:2019..2024,
+    issuer:"so khoa hoc", number:45/KH-LHH (alone, they list every document they keep)."""
     settings = Settings()
     open_database(settings)
     try:
@@ -94,12 +99,20 @@ def search(
         _print_json(objects.search_results(results))
         return
     out.print(f"{results.total} document(s) for [bold]{escape(results.query)}[/bold]")
+    facets = _facet_summary(results.facets)
+    if facets:
+        out.print(facets, style="dim", markup=False, highlight=False)
     for hit in results.hits:
         pages = ", ".join(str(p) for p in hit.pages)
         out.print(
             f"\n[bold cyan]#{hit.document_id}[/bold cyan] {escape(hit.name)}  "
             f"[dim]page {hit.page} (matches on {pages}) score {hit.score}[/dim]"
         )
+        record = [hit.metadata.get(name) for name in ("doc_type", "number", "date")]
+        if any(record):
+            out.print(
+                " · ".join(filter(None, record)), style="green", markup=False, highlight=False
+            )
         out.print(_snippet_text(hit.snippet))
 
 
@@ -122,10 +135,46 @@ def show(
         f"[bold]#{detail['id']} {escape(detail['name'])}[/bold]  [dim]{detail['status']}, "
         f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]"
     )
+    _print_metadata(detail["metadata"])
     for page in detail["pages"]:
         confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
         out.rule(f"page {page['number']} · OCR confidence {confidence}")
         out.print(page["text"], markup=False, highlight=False)
+
+
+@app.command()
+def edit(
+    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    field: Annotated[str, typer.Argument(help=f"one of: {', '.join(records.FIELDS)}")],
+    value: Annotated[str, typer.Argument(help='the value as read on the page; "" clears it')],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the document's metadata after the change")
+    ] = False,
+) -> None:
+    """Correct one field of a document's metadata, as a person read it on the page.
+
+    The value becomes certain (confidence 1.0, marked corrected), the change is a
+    `metadata.corrected` event in the trail, and the document is indexed again. A date is
+    2024-07-15, 2024-07 or 2024 (15/7/2024 is converted); a doc_type is a Decree 30 type,
+    with or without diacritics ("ke hoach")."""
+    settings = Settings()
+    engine = open_database(settings)
+    with Session(engine) as session:
+        try:
+            done = objects.edit_metadata(
+                session, open_index(settings), document_id, {field: value}, settings.trail_actor
+            )
+        except (objects.NoSuchDocument, ValueError) as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(done.metadata)
+        return
+    for name, old, new in done.changes:
+        out.print(
+            f"#{done.document_id} {name}: {_quoted(old)} → {_quoted(new)}",
+            markup=False,
+            highlight=False,
+        )
 
 
 @app.command()
@@ -251,6 +300,40 @@ def _print_ingest_table(files: list[FileOutcome]) -> None:
         f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
         f"{counts['failed']} failed."
     )
+
+
+def _print_metadata(metadata: dict) -> None:
+    """The fields that have a value, with how sure the reading is; none when nothing was read."""
+    table = Table.grid(padding=(0, 2))
+    for name in records.FIELDS:
+        if not metadata[name]:
+            continue
+        if name in metadata["corrected"]:
+            sureness = Text("(corrected)", style="green")
+        elif name in metadata["confidence"]:
+            sureness = Text(f"{metadata['confidence'][name]:.0%}", style="dim")
+        else:
+            sureness = Text("")
+        table.add_row(Text(name, style="bold"), Text(metadata[name]), sureness)
+    if table.row_count:
+        out.print(table)
+
+
+def _facet_summary(facets: dict[str, dict[str, int]]) -> str:
+    """One line: each facet's values with their document counts, the most frequent first."""
+    labels = {"doc_type": "types", "year": "years", "issuer": "issuers"}
+    parts = []
+    for name, label in labels.items():
+        values = facets.get(name) or {}
+        if values:
+            shown = ", ".join(f"{value} {count}" for value, count in list(values.items())[:5])
+            more = f", +{len(values) - 5} more" if len(values) > 5 else ""
+            parts.append(f"{label}: {shown}{more}")
+    return " · ".join(parts)
+
+
+def _quoted(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _snippet_text(snippet: str) -> Text:

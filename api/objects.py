@@ -1,19 +1,23 @@
-"""The stable JSON objects: what `--json` prints and what the HTTP API returns, built in one place.
+"""The stable JSON objects: what `--json` prints and what the HTTP API returns, built in one place;
+and `edit_metadata`, the one change both faces make to a document.
 
 Scripts rely on these names: fields may be added, never renamed. IDs are integers, text is NFC.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from sohoa.archive import records
 from sohoa.archive.models import Document, Page
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
-from sohoa.search import SearchResults
+from sohoa.search import SearchResults, WhooshIndex, document_pages
 
 
 def ingest_report(report: BatchReport) -> dict[str, Any]:
@@ -45,9 +49,11 @@ def search_results(results: SearchResults) -> dict[str, Any]:
                 "pages": h.pages,
                 "score": h.score,
                 "snippet": h.snippet,
+                "metadata": h.metadata,
             }
             for h in results.hits
         ],
+        "facets": results.facets,
     }
 
 
@@ -76,7 +82,7 @@ def document_detail(session: Session, document_id: int) -> dict[str, Any] | None
     ).all()
     return {
         **document_summary(document),
-        "metadata": document.record_metadata,
+        "metadata": records.metadata_of(document),
         "pages": [
             {
                 "number": p.number,
@@ -110,3 +116,43 @@ def document_list(session: Session, limit: int, offset: int) -> dict[str, Any]:
         select(Document).order_by(Document.id).offset(offset).limit(limit)
     ).all()
     return {"total": total, "documents": [document_summary(d) for d in documents]}
+
+
+class NoSuchDocument(LookupError):
+    """The document asked for does not exist."""
+
+
+@dataclass
+class MetadataEdit:
+    """What `edit_metadata` did: each field's value before and after, and the metadata now."""
+
+    document_id: int
+    changes: list[tuple[str, str, str]]  # (field, old, new), in the order asked
+    metadata: dict[str, Any]
+
+
+def edit_metadata(
+    session: Session, index: WhooshIndex, document_id: int, values: Mapping[str, str], actor: str
+) -> MetadataEdit:
+    """Correct fields of a document's metadata as a person read them (`sohoa edit`, `PATCH
+    /api/documents/{id}/metadata`): every value is checked before any is stored, the changes
+    and their `metadata.corrected` events commit together, then the document's pages are
+    indexed again so its search fields follow. NoSuchDocument, or ValueError saying which
+    field or value is wrong."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NoSuchDocument(f"no document with id {document_id}")
+    if not values:
+        raise ValueError(f"no field to change; the fields are: {', '.join(records.FIELDS)}")
+    for field, value in values.items():
+        records.normalize_value(field, value)
+    before = records.metadata_of(document)
+    for field, value in values.items():
+        records.correct(session, document, field, value, actor)
+    session.commit()
+    metadata = records.metadata_of(document)
+    pages = document_pages(session, document_id)
+    if pages:  # a document not (yet) ingested has no pages in the index
+        index.index_pages(pages)
+    changes = [(field, before[field], metadata[field]) for field in values]
+    return MetadataEdit(document_id, changes, metadata)

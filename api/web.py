@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlmodel import Session
@@ -79,17 +79,50 @@ def get_document(document_id: int, db: Db) -> dict:
     return detail
 
 
+@router.patch(
+    "/api/documents/{document_id}/metadata",
+    summary="Correct a document's metadata (as `sohoa edit`)",
+    description='The body maps fields to the values a person read (`""` or null clears one). '
+    "Returns the document's metadata afterwards, as `sohoa edit --json` prints it. Every "
+    "change is a `metadata.corrected` event by the actor named in `X-Sohoa-Actor`.",
+)
+def patch_metadata(
+    document_id: int,
+    db: Db,
+    index: Index,
+    values: Annotated[
+        dict[str, str | None], Body(examples=[{"doc_type": "Kế hoạch", "date": "2024-07-15"}])
+    ],
+    actor: Annotated[str, Header(alias="X-Sohoa-Actor")] = "api",
+) -> dict:
+    changes = {field: value or "" for field, value in values.items()}
+    try:
+        return objects.edit_metadata(db, index, document_id, changes, actor or "api").metadata
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
+
+
 @router.get("/api/search", summary="Search documents (as `sohoa search --json`)")
 def search(
     index: Index,
-    q: Annotated[str, Query(description="words, with or without diacritics")],
+    q: Annotated[
+        str,
+        Query(
+            description="words, with or without diacritics, and filters: "
+            '`type:"ke hoach"`, `year:2019..2024`, `issuer:"so khoa hoc"`, `number:45/KH-LHH`'
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict:
     return objects.search_results(index.search(q, limit=limit))
 
 
 async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
+    code = {404: "not_found", 405: "method_not_allowed", 422: "invalid_request"}.get(
+        error.status_code, "error"
+    )
     return _error(error.status_code, code, str(error.detail))
 
 

@@ -38,7 +38,7 @@ def test_ci_tests_the_non_editable_install():
 def test_the_command_lists_its_subcommands():
     result = subprocess.run([SOHOA, "--help"], capture_output=True, text=True)
     assert result.returncode == 0
-    for command in ("ingest", "search", "show", "repair", "serve", "reindex"):
+    for command in ("ingest", "search", "show", "edit", "repair", "serve", "reindex"):
         assert command in result.stdout
 
 
