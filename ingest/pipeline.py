@@ -1,5 +1,5 @@
-"""The ingest pipeline: a batch of files through discover → store → rasterize → OCR → repair →
-index.
+"""The ingest pipeline: a batch of files through discover → store → rasterize → prepare → OCR →
+layout → repair → describe → index.
 
 Files are taken one at a time in the main thread (hash, identify, store, render), while their
 pages are OCR'd side by side in a pool of `workers` threads (each drives one single-threaded
@@ -9,11 +9,14 @@ events. Diacritic repair runs in the main thread too, as each document's pages a
 pure Python, so worker threads would not run it side by side anyway, and one thread means the
 repair model (loaded once, shared) never has to be thread-safe. One file's failure is recorded on
 its job and the batch goes on.
+
+Each page's text is stored in reading order (`layout`: left header block, right header block,
+body, recipients, signature) and repaired; the document's record metadata is then read from its
+first and last pages (`describe`).
 """
 
 from __future__ import annotations
 
-import getpass
 import shutil
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -28,9 +31,12 @@ from sqlmodel import Session, select
 from sohoa.archive import storage, trail
 from sohoa.archive.models import Batch, Document, IngestJob, Page, utcnow
 from sohoa.archive.settings import Settings
+from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
+from sohoa.ingest.layout import Layout, read_layout
 from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
+from sohoa.ingest.prepare import drop_red_ink
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.repair import repair
 from sohoa.search import WhooshIndex, indexed_page
@@ -96,7 +102,7 @@ class Ingester:
     progress: Progress = field(default_factory=NoProgress)
 
     def __post_init__(self):
-        self.actor = self.settings.actor or _os_user()
+        self.actor = self.settings.trail_actor
         self._claimed: dict[str, int] = {}  # sha256 → document id, within the running batch
 
     def run(self, paths: list[str]) -> BatchReport:
@@ -217,7 +223,7 @@ class Ingester:
             shutil.rmtree(work_dir, ignore_errors=True)
             return self._fail(job_id, outcome, str(error))
         self.progress.add_pages(len(pages))
-        futures = [pool.submit(ocr_page, p.path, self.settings.ocr_lang, p.dpi) for p in pages]
+        futures = [pool.submit(_read_page, p, self.settings.ocr_lang) for p in pages]
         for future in futures:
             future.add_done_callback(lambda _: self.progress.page_done())
         return _InWork(job_id, outcome, pages, futures, work_dir)
@@ -325,7 +331,7 @@ class Ingester:
     def _save(self, work: _InWork) -> FileOutcome:
         """Store a document's pages and events in one transaction, then index it."""
         shutil.rmtree(work.work_dir, ignore_errors=True)
-        texts: list[PageText] = []
+        texts: list[_ReadPage] = []
         for image, future in zip(work.pages, work.futures, strict=True):
             if future.exception() is not None:
                 return self._fail(
@@ -335,18 +341,23 @@ class Ingester:
                 )
             texts.append(future.result())
         document_id = work.outcome.document_id
-        # Repaired before the transaction opens: SQLite's write lock is not held while it runs.
-        pages = [
-            _page_row(document_id, image, text)
-            for image, text in zip(work.pages, texts, strict=True)
+        # Repaired and described before the transaction opens: SQLite's write lock is not held
+        # while they run.
+        rows = [
+            _page_row(document_id, image, read)
+            for image, read in zip(work.pages, texts, strict=True)
         ]
+        pages = [page for page, _ in rows]
+        metadata = describe(rows[0][1], rows[-1][1])
         with Session(self.engine, expire_on_commit=False) as session:
             session.exec(delete(Page).where(Page.document_id == document_id))
             session.add_all(pages)
-            for page in pages:
-                self._page_events(session, page)
+            for page, read in zip(pages, texts, strict=True):
+                self._page_events(session, page, read.prepared)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
+            document.record_metadata = metadata
+            self._event(session, "document.described", "document", document_id, metadata)
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             self._event(
@@ -358,11 +369,11 @@ class Ingester:
             )
             session.commit()
             name = document.name
-        self.index.index_pages(indexed_page(page, name) for page in pages)
+        self.index.index_pages(indexed_page(page, name, metadata) for page in pages)
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         return work.outcome
 
-    def _page_events(self, session, page: Page) -> None:
+    def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
         own event because it is its own step: re-running it on stored pages with a better model
         will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
@@ -376,6 +387,7 @@ class Ingester:
                 "page": page.number,
                 "words": len(page.words),
                 "confidence": page.confidence,
+                "prepared": prepared,
                 "engine": "tesseract",
                 "lang": self.settings.ocr_lang,
             },
@@ -389,33 +401,46 @@ class Ingester:
         )
 
 
-def _page_row(document_id: int, image: PageImage, text: PageText) -> Page:
-    """A page as stored: the OCR's text untouched in `raw_text`, the repaired text in `text`
-    (shown and indexed first), and every edit between them."""
-    repaired = repair(text.text)
+@dataclass
+class _ReadPage:
+    """What a worker made of one page image: the OCR's text and words, and the preparation
+    steps applied to the image first."""
+
+    text: PageText
+    prepared: list[str]
+
+
+def _read_page(image: PageImage, lang: str) -> _ReadPage:
+    """Prepare a page image and OCR it (runs in a worker thread)."""
+    prepared = drop_red_ink(image.path)
+    return _ReadPage(ocr_page(image.path, lang, image.dpi), prepared)
+
+
+def _page_row(document_id: int, image: PageImage, read: _ReadPage) -> tuple[Page, Layout]:
+    """A page as stored: the OCR's words put in reading order as `raw_text` (words untouched),
+    the repaired text in `text` (shown and indexed first), and every edit between them; with
+    the page's layout carrying the repaired text, for `describe`."""
+    text = read.text
+    layout = read_layout(text.words, image.width, image.height)
+    raw_text = layout.text()
+    repaired = repair(raw_text)
     edits = [edit.as_dict() for edit in repaired.edits]
-    return Page(
+    page = Page(
         document_id=document_id,
         number=image.number,
         width=image.width,
         height=image.height,
         dpi=image.dpi,
-        raw_text=text.text,
+        raw_text=raw_text,
         text=repaired.text,
         words=text.words,
         confidence=text.confidence,
         edits=edits,
         review_count=sum(1 for edit in edits if edit["review"]),
     )
+    return page, layout.with_texts(repaired.text)
 
 
 def _unexpected(error: Exception) -> str:
     message = str(error).strip().splitlines()
     return f"unexpected error: {type(error).__name__}: {message[0] if message else ''}"
-
-
-def _os_user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
