@@ -22,14 +22,13 @@ import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from metadata_eval import FIELDS, describe_pages, read_page, score  # noqa: E402
+from metadata_eval import FIELDS, describe_pages, ocr_words, score  # noqa: E402
 
-from sohoa.ingest.layout import Layout, Line  # noqa: E402
+from sohoa.ingest.layout import Layout, read_layout  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "samples" / "real"
@@ -78,19 +77,15 @@ def real_pages(directory: Path) -> list[dict]:
 
 
 def cached_layout(image: Path) -> Layout:
+    """The page's layout from its OCR words, which are cached by the image's hash (the layout
+    itself is made afresh, so changes to it are measured)."""
     digest = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
     path = CACHE / f"{digest}.json"
     if not path.exists():
-        layout = read_page(image)
-        data = {"width": layout.width, "height": layout.height, "lines": layout.lines}
         CACHE.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data, default=asdict, ensure_ascii=False), encoding="utf-8")
-    data = json.loads(path.read_text(encoding="utf-8"))
-    lines = [
-        Line(**{**line, "box": tuple(line["box"]), "words": tuple(map(tuple, line["words"]))})
-        for line in data["lines"]
-    ]
-    return Layout(data["width"], data["height"], lines)
+        path.write_text(json.dumps(ocr_words(image), ensure_ascii=False), encoding="utf-8")
+    page = json.loads(path.read_text(encoding="utf-8"))
+    return read_layout(page["words"], page["width"], page["height"])
 
 
 def evaluate(documents: list[dict], workers: int, repaired: bool) -> tuple[list, float]:

@@ -7,7 +7,8 @@ Shared by `bench/metadata.py` (prints per-field accuracy) and `tests/test_metada
   line break counts as a space); the type compared without case (`KẾ HOẠCH` = `Kế hoạch`); the
   subject right when its syllable similarity to the label is at least 0.95; a date whose day is
   handwritten on the page is right when it is the label's year and month (the day left empty
-  rather than guessed, as the issue asks) or the whole date;
+  rather than guessed, as the issue asks) or the whole date; likewise a number whose numeral
+  is handwritten is right without its numeral (`/KH-LHH`), the printed symbol read;
 - `missed`: the label has a value, the extraction none;
 - `wrong`: both have values and they differ;
 - `invented`: the page does not carry the field and the extraction gave one.
@@ -17,6 +18,7 @@ A label of None means the field is not scored for that document.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,11 +74,13 @@ def _same(field: str, want: str, have: str, handwritten) -> bool:
         return Levenshtein.normalized_similarity(a, b) >= SUBJECT_SIMILARITY
     if field == "date" and "day" in handwritten and have == want[:7]:
         return True
+    if field == "number" and "number" in handwritten and have == re.sub(r"^\d+", "", want):
+        return True
     return want == have
 
 
-def read_page(image_path: Path, lang: str = "vie") -> Layout:
-    """One page image through prepare → OCR → layout, as ingest reads it (no repair yet)."""
+def ocr_words(image_path: Path, lang: str = "vie") -> dict:
+    """One page image through prepare and OCR, as ingest reads it: its words and size."""
     with Image.open(image_path) as image:
         dpi = round(float((image.info.get("dpi") or (300, 300))[0]) or 300)
         page = image.convert("L" if image.mode in ("1", "L") else "RGB")
@@ -85,7 +89,13 @@ def read_page(image_path: Path, lang: str = "vie") -> Layout:
             page.save(path, format="PPM")
             drop_red_ink(path)
             text = ocr_page(path, lang, dpi)
-    return read_layout(text.words, page.width, page.height)
+    return {"words": text.words, "width": page.width, "height": page.height}
+
+
+def read_page(image_path: Path, lang: str = "vie") -> Layout:
+    """One page image through prepare → OCR → layout, as ingest reads it (no repair yet)."""
+    page = ocr_words(image_path, lang)
+    return read_layout(page["words"], page["width"], page["height"])
 
 
 def describe_pages(layouts: list[Layout], repaired: bool = True) -> dict:

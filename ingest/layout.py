@@ -26,16 +26,21 @@ import re
 import statistics
 from dataclasses import dataclass, field, replace
 
+from rapidfuzz import fuzz
+
 from sohoa.archive.text import fold
 
 ZONES = ("header_left", "header_right", "body", "recipients", "signature")
 
+ROW_TOLERANCE = 0.8  # segments whose middles are this many word heights apart share a row
 SEGMENT_GAP = 2.5  # a gap this many word heights wide separates two segments of one OCR line
 HEADER_GAP = 3.2  # a vertical step this many word heights tall ends the header
 PARAGRAPH_GAP = 1.45  # a row step this many times the usual one starts a body paragraph
 CENTRED = 0.07  # a segment whose centre is this close to the page's (share of width) is centred
+SPECK = 0.25  # a "word" no wider or taller than this share of a word height is a speck
 NOISE_CONFIDENCE = 0.3  # a segment none of whose words the OCR trusts this much is dropped
 MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*.\s*tu\s*do|dang\s*cong\s*san\s*viet")
+MOTTO_LINES = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
 AUTHORITY = re.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*\w", re.IGNORECASE)
 RECIPIENTS = re.compile(r"^\W{0,2}[nv]\w{0,2}i\s*nh\w{1,3}\b")
 # Offices that sign without a prefix (`CHỦ TỊCH`, `GIÁM ĐỐC`), matched on folded uppercase text.
@@ -149,15 +154,19 @@ def read_layout(words: list[dict], width: int, height: int) -> Layout:
     if not words:
         return Layout(width, height)
     letter = statistics.median(w["box"][3] for w in words)
+    words = [w for w in words if max(w["box"][2], w["box"][3]) > SPECK * letter]
     segments = [s for s in _segments(words, SEGMENT_GAP * letter) if not _is_noise(s)]
+    segments = [part for s in segments for part in _split_header_segment(s, height)]
     rows = _rows(segments, letter)
-    edge = _right_column_edge(rows, width, height)
-    header_end = _header_end(rows, edge, letter, width)
+    columns = _columns(rows, width, height)
+    header_end = _header_end(rows, columns, letter)
     foot_start = _foot_start(rows, header_end, width)
     lines: list[Line] = []
-    header = [s for row in rows[:header_end] for s in row]
-    lines += [s.line("header_left") for s in header if s.left < edge]
-    lines += [s.line("header_right") for s in header if s.left >= edge]
+    for zone, right in (("header_left", False), ("header_right", True)):
+        for row in rows[:header_end]:
+            parts = [s for s in row if columns.is_right(s) == right]
+            if parts:  # one line per row and column, though the OCR cut it
+                lines.append(_Segment([w for s in parts for w in s.words]).line(zone))
     lines += _body_lines(rows[header_end:foot_start])
     foot = [s for row in rows[foot_start:] for s in row]
     middle = width * 0.45
@@ -198,41 +207,96 @@ def _rows(segments: list[_Segment], letter: float) -> list[list[_Segment]]:
     right."""
     rows: list[list[_Segment]] = []
     for segment in sorted(segments, key=lambda s: s.middle):
-        if rows and abs(segment.middle - rows[-1][0].middle) < 0.6 * letter:
+        if rows and abs(segment.middle - rows[-1][0].middle) < ROW_TOLERANCE * letter:
             rows[-1].append(segment)
         else:
             rows.append([segment])
     return [sorted(row, key=lambda s: s.left) for row in rows]
 
 
-def _right_column_edge(rows: list[list[_Segment]], width: int, height: int) -> float:
-    """Where the right header column starts: the left edge of the national motto (`CỘNG HÒA XÃ
-    HỘI…`, `Độc lập - Tự do…`, `ĐẢNG CỘNG SẢN VIỆT NAM`) in the top third, else the middle."""
-    edges = [
-        s.left
+@dataclass(frozen=True)
+class _Columns:
+    """The two header columns: `edge` is where the right one starts (the motto's left edge),
+    `split` the horizontal centre beyond which a segment belongs to it (the date line is
+    centred under the motto but may start left of it)."""
+
+    edge: float
+    split: float
+    width: int
+
+    def is_right(self, segment: _Segment) -> bool:
+        return segment.left >= self.edge or segment.centre >= self.split
+
+    def spans(self, segment: _Segment) -> bool:
+        slack = self.width * 0.03
+        return segment.left < self.edge - slack and segment.right > self.edge + slack
+
+
+def _columns(rows: list[list[_Segment]], width: int, height: int) -> _Columns:
+    """The header columns, from the national motto (`CỘNG HÒA XÃ HỘI…`, `Độc lập - Tự do…`,
+    `ĐẢNG CỘNG SẢN VIỆT NAM`) in the top third, else the page's middle."""
+    motto = [
+        s
         for row in rows
         for s in row
-        if s.top < height / 3 and s.left > width * 0.25 and MOTTO.search(fold(s.text).lower())
+        if s.top < height / 3 and s.left > width * 0.25 and _is_motto(s.text)
     ]
-    return min(edges) - width * 0.02 if edges else width * 0.5
+    if not motto:
+        return _Columns(width * 0.5, width * 0.5, width)
+    left, right = min(s.left for s in motto), max(s.right for s in motto)
+    return _Columns(left - width * 0.02, (left + right) / 2 - width * 0.2, width)
 
 
-def _header_end(rows: list[list[_Segment]], edge: float, letter: float, width: int) -> int:
-    """How many rows from the top form the two-column header (0 when the page has none)."""
-    slack = width * 0.03
+def _is_motto(text: str) -> bool:
+    """The motto lines, read through OCR damage (`CỘNG H0À`, `Độc Lập -Tự do`)."""
+    folded = " ".join(fold(text).lower().split())
+    return bool(MOTTO.search(folded)) or any(
+        fuzz.partial_ratio(line, folded) >= 85 for line in MOTTO_LINES
+    )
+
+
+def _split_header_segment(segment: _Segment, height: int) -> list[_Segment]:
+    """A header segment that Tesseract ran across both columns (`… KHOA HỌC CỘNG HÒA XÃ HỘI…`,
+    `Số: 21/TB-LHH Bắc Giang, ngày…`), cut where the right column's text begins."""
+    words = segment.words
+    if segment.top > height / 3 or len(words) < 3:
+        return [segment]
+    folded = [fold(w["text"]).lower() for w in words]
+    for index in range(1, len(words)):
+        head = " ".join(folded[index : index + 3])
+        if words[index]["text"].isupper() and head.startswith(("cong hoa", "dang cong san")):
+            return [_Segment(words[:index]), _Segment(words[index:])]
+        if head.startswith("doc lap"):
+            return [_Segment(words[:index]), _Segment(words[index:])]
+        if folded[index].startswith("ngay") and index + 2 < len(words):
+            start = index
+            while start > 0 and _title_case(words[start - 1]["text"]):
+                start -= 1
+            if 0 < start < index:
+                return [_Segment(words[:start]), _Segment(words[start:])]
+    return [segment]
+
+
+def _title_case(word: str) -> bool:
+    letters = word.strip(",.;:")
+    return letters[:1].isupper() and letters[1:].islower() and letters.isalpha()
+
+
+def _header_end(rows: list[list[_Segment]], columns: _Columns, letter: float) -> int:
+    """How many rows from the top form the two-column header (0 when the page has none). A tall
+    gap ends it unless the row after it still has both columns (a party document's number and
+    date sit well below its header)."""
+    width = columns.width
     end, sides, previous_top = 0, set(), None
     for index, row in enumerate(rows):
         top = min(s.top for s in row)
-        spans = any(s.left < edge - slack and s.right > edge + slack for s in row)
         two_columns = len(sides) == 2
-        centred = two_columns and any(abs(s.centre - width / 2) < CENTRED * width for s in row)
-        if (
-            spans
-            or centred
-            or (previous_top is not None and top - previous_top > HEADER_GAP * letter)
-        ):
+        centred = two_columns and len(row) == 1 and abs(row[0].centre - width / 2) < CENTRED * width
+        row_sides = {columns.is_right(s) for s in row}
+        far_below = previous_top is not None and top - previous_top > HEADER_GAP * letter
+        if any(columns.spans(s) for s in row) or centred or (far_below and len(row_sides) < 2):
             break
-        sides |= {s.left >= edge for s in row}
+        sides |= row_sides
         end, previous_top = index + 1, top
     return end if len(sides) == 2 else 0
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-RED_MARGIN = 60  # how much redder than green and blue a pixel must be to count as red ink
-RED_SHARE = 0.001  # a page is treated when this share of its pixels is red ink
+RED_MARGIN = 30  # how much redder than green and blue a pixel must be to count as red ink
+RED_SHARE = 0.0005  # a page is treated when this share of its pixels is red ink
 
 
 def drop_red_ink(path: Path) -> list[str]:

@@ -8,7 +8,8 @@ not show stays "" — nothing is guessed. Where each field comes from:
 - issuer, number, subject of a công văn (`V/v …`): the left header block (`header.py`);
 - place and date: the right header block (`dates.py`);
 - type and subject: the centred lines under the header; a numbered record without a type line
-  is a công văn; one with neither type nor number is `Khác` (minutes, forms, boards);
+  is a công văn; one with neither type nor number is `Khác` (minutes, forms, boards); minutes
+  (biên bản) without a date in the header are dated by their opening line;
 - authority and signer: the right of the last page's foot (`signature.py`).
 """
 
@@ -20,6 +21,8 @@ from sohoa.ingest.describe.signature import find_signature
 from sohoa.ingest.layout import Layout
 
 LETTER_TYPE = "Công văn"
+MINUTES_TYPE = "Biên bản"
+OPENING_LINES = 15
 
 
 def describe(first: Layout, last: Layout | None = None) -> dict:
@@ -40,6 +43,11 @@ def describe(first: Layout, last: Layout | None = None) -> dict:
         put("place", (issued.place, issued.confidence))
         put("date", (issued.iso, issued.confidence))
     _type_and_subject(metadata, confidence, left, body, first.width)
+    if not metadata["date"] and metadata["doc_type"] == MINUTES_TYPE:
+        # Minutes are dated in their opening line: `Vào hồi 9 giờ, ngày 23 tháng 8 năm 2024`.
+        opened = header.find_issue_date(body[:OPENING_LINES])
+        if opened is not None:
+            put("date", (opened.iso, round(opened.confidence * 0.9, 3)))
     authority, signer = find_signature(last or first)
     put("authority", authority)
     put("signer", signer)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sohoa.archive.text import fold, nfc
+from sohoa.ingest.describe import names
 
 EARLIEST_YEAR = 1945  # the Democratic Republic's first documents
 UNSURE_DIGITS = 0.5  # a day or month read with less confidence than this is left out
@@ -94,12 +95,14 @@ def _valid(year: int, month: int, day: int) -> bool:
 
 
 def _place(text: str) -> str:
-    """The place name before the date: letters and spaces only, a few words at most."""
-    words = re.sub(r"[^\w\s]", " ", text).split()
-    words = [w for w in words if w.isalpha()]
-    if not 1 <= len(words) <= 5 or not all(w[0].isupper() for w in words):
+    """The place name before the date (capitalised words, a few at most), a province in its
+    listed spelling; "" when what stands there is not a name."""
+    words = re.sub(r"[^\w\s-]", " ", text).replace("-", " - ").split()
+    names_only = [w for w in words if w != "-"]
+    if not 1 <= len(names_only) <= 6 or not all(w.isalpha() and w[0].isupper() for w in names_only):
         return ""
-    return " ".join(words)
+    place = " ".join(words).strip(" -")
+    return names.province(place) or place
 
 
 def _confidence(match: re.Match, word_confidences: list[tuple[str, float]], complete: bool):

@@ -13,29 +13,35 @@ from __future__ import annotations
 import re
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
 
 from sohoa.archive.records import DOC_TYPES, OTHER_TYPE
-from sohoa.archive.text import fold
+from sohoa.archive.text import fold, nfc
+from sohoa.ingest.describe import names
 from sohoa.ingest.describe.dates import IssueDate, find_date
 from sohoa.ingest.layout import Layout, Line
 
 # `Số: 45/KH-LHH`, `Số 45-NQ/TW`, `Số: 12/QĐ-UB`, with OCR spacing inside.
 NUMBER = re.compile(
-    r"^\W{0,2}S\S{0,2}\s*[:.;,]?\s*(?P<numeral>\S{0,6}?)\s*(?P<separator>[/-])\s*"
-    r"(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
+    r"^\W{0,2}(?:[Ss]\S{0,2}\s*[:.;,]?\s*|(?=\d{0,5}\s*/))(?P<numeral>\S{0,6}?)\s*"
+    r"(?P<separator>[/-])\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
 )
 UNSURE_NUMERAL = 0.45  # a numeral read with less confidence than this is handwritten or blurred
-SUBJECT_START = re.compile(r"^\W{0,2}(v\s*[/l|]\s*v|ve\s+viec)\b")
+LETTER_SUBJECT = re.compile(r"^\W{0,2}v\s*[/l|1i]?\s*[vw]\b", re.IGNORECASE)
+SUBJECT_START = re.compile(r"^\W{0,2}(v\s*[/l|1i]?\s*[vw]|ve\s+viec)\b")
 BODY_OPENERS = re.compile(
-    r"^\W{0,2}(can\s+cu|kinh\s+gui|thuc\s+hien|theo\s|de\s|nham\s|hom\s+nay|vao\s+hoi|"
-    r"[ivx]+\s*[.)]|\d+\s*[.)]|dieu\s+\d)"
+    r"^\W{0,2}(can\s+cu|kinh\s+gui|hom\s+nay|vao\s+(hoi|luc)|[ivx]+\s*[.)]|\d+\s*[.)]|"
+    r"dieu\s+\d)"
 )
-# A continuation line of a wrapped name starts with an administrative unit or a conjunction.
-CONTINUATION_START = re.compile(
-    r"^(tinh|thanh\s+pho|huyen|quan|thi\s+xa|xa|phuong|thi\s+tran|va|&)\b"
+# An issuing body's name starts with one of these; an issuer line that does not carries on
+# the name above it (`ỦY BAN NHÂN DÂN` / `TỈNH QUẢNG NGÃI`).
+BODY_HEADS = re.compile(
+    r"^(ubnd|uy\s+ban|so|ban|phong|hoi|lien\s+hiep|lien\s+doan|dang\s+(bo|uy)|"
+    r"(tinh|huyen|thanh|thi|quan|xa|phuong)\s+uy|chi\s+bo|bo|trung\s+tam|van\s+phong|"
+    r"chi\s+cuc|cuc|tong\s+cuc|vien|truong|cong\s+ty|mat\s+tran|doan|quy\s+(?!dinh|che)|benh\s+vien|dai|"
+    r"bao|kho\s+bac|thanh\s+tra|cong\s+an|hdnd|hop\s+tac\s+xa|tap\s+chi)\b"
 )
-UNIT = re.compile(r"\b(tinh|thanh pho|huyen|quan|thi xa|xa|phuong)\b")
-CONTINUATION_END = re.compile(r"\b(va|cac|cua|tinh|huyen|thanh\s+pho|nhan\s+dan|hoi)$")
+
 TITLE_LINES = 10  # the type line is among the first lines after the header
 SUBJECT_LINES = 4
 
@@ -46,17 +52,19 @@ def folded(text: str) -> str:
 
 
 def find_number(lines: list[Line]) -> tuple[str, float] | None:
-    """The number and symbol from the `Số` line, and a confidence. A numeral the OCR was unsure
-    of is left out (`/UBND-TTHC`): a wrong number files a record under another one."""
+    """The number and symbol from the `Số` line, and a confidence. A numeral written apart from
+    the symbol that the OCR was unsure of (a handwritten one, typically) is left out
+    (`/UBND-TTHC`): a wrong number files a record under another one. A numeral printed onto the
+    symbol (`34/TTr-LHH`) is kept: its word's confidence speaks for the symbol's letters."""
     for line in lines:
         match = NUMBER.match(line.text.strip())
         if match is None or not any(c.isupper() for c in match["symbol"]):
             continue
         numeral = match["numeral"]
-        confidence = _words_confidence(line, numeral) if numeral else 0.0
-        if not numeral.isdigit() or confidence < UNSURE_NUMERAL:
+        confidence, apart = _numeral_confidence(line, numeral)
+        if not numeral.isdigit() or (apart and confidence < UNSURE_NUMERAL):
             numeral, confidence = "", 0.3
-        symbol = re.sub(r"\s+", "", match["symbol"]).rstrip(".")
+        symbol = _symbol(re.sub(r"\s+", "", match["symbol"]).rstrip("."))
         return f"{numeral}{match['separator']}{symbol}", round(confidence, 3)
     return None
 
@@ -65,22 +73,24 @@ def find_issuer(lines: list[Line]) -> tuple[str, float] | None:
     """The issuing body: the uppercase lines above the number in the left header block. A line
     that continues a wrapped name (`ỦY BAN NHÂN DÂN` / `TỈNH QUẢNG NGÃI`) is joined with a
     space, the issuer's parent body keeps a line of its own (`UBND TỈNH X` / `SỞ Y`)."""
-    names: list[list[str]] = []
+    bodies: list[list[str]] = []
     used: list[Line] = []
     for line in lines:
         if NUMBER.match(line.text.strip()) or SUBJECT_START.match(folded(line.text)):
             break
         if not _mostly_upper(line.text):
             continue
-        text = " ".join(line.text.split()).strip(" .,:;")
-        if names and _continues(names[-1][-1], text):
-            names[-1].append(text)
+        text = _issuer_text(line.text)
+        if not text or (not bodies and not BODY_HEADS.match(folded(text))):
+            continue
+        if bodies and not BODY_HEADS.match(folded(text)):
+            bodies[-1].append(text)
         else:
-            names.append([text])
+            bodies.append([text])
         used.append(line)
-    if not names:
+    if not bodies:
         return None
-    issuer = "\n".join(" ".join(parts) for parts in names[-2:])
+    issuer = "\n".join(names.issuer_line(" ".join(parts)) for parts in bodies[-2:])
     return issuer, _lines_confidence(used)
 
 
@@ -139,7 +149,8 @@ def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
                 if following.gap_before or NUMBER.match(following.text.strip()):
                     break
                 taken.append(following)
-            return _joined(taken), _lines_confidence(taken)
+            subject = LETTER_SUBJECT.sub("V/v", _joined(taken), count=1)
+            return subject, _lines_confidence(taken)
     return None
 
 
@@ -163,12 +174,41 @@ def header_lines(layout: Layout) -> tuple[list[Line], list[Line], list[Line]]:
     return left, right, body
 
 
-def _continues(previous: str, line: str) -> bool:
-    """Whether `line` carries on the name on `previous` rather than starting a new one."""
-    before, after = folded(previous), folded(line)
-    if CONTINUATION_END.search(before):
-        return True
-    return bool(CONTINUATION_START.match(after)) and UNIT.search(before) is None
+def _symbol(symbol: str) -> str:
+    """The symbol with its type part as Decree 30 writes it when the OCR got one letter wrong
+    (`TIr-LHH` → `TTr-LHH`)."""
+    parts = re.split(r"([/-])", symbol)
+    first = parts[0]
+    abbreviations = [a for a in DOC_TYPES.values() if a]
+    if first not in abbreviations and len(first) >= 2:
+        close = [
+            a for a in abbreviations if len(a) == len(first) and Levenshtein.distance(a, first) == 1
+        ]
+        if len(close) == 1:
+            parts[0] = close[0]
+    return "".join(parts)
+
+
+def _issuer_text(text: str) -> str:
+    """An issuer line without the specks OCR adds (`'`, `ˆ`, `._`): words with a letter or a
+    digit, and the hyphens between them."""
+    words = [w.strip(".,;:'\"`") for w in clean_text(text).split()]
+    words = [w for w in words if _has_letter_or_digit(w) or w in ("-", "–")]
+    return " ".join(words).strip(" -–")
+
+
+def _has_letter_or_digit(word: str) -> bool:
+    """Whether `word` has a Latin letter or digit (`ˆ` and `⁄` are letters to Unicode)."""
+    return any(c.isalnum() and fold(c).isascii() for c in word)
+
+
+def clean_text(text: str) -> str:
+    """OCR look-alikes put right before a field is stored: `Ð` (Icelandic eth) → `Đ`, a grave
+    accent typed after its vowel (`Vê`việc`) joined to it, quotes and spaces tidied."""
+    text = text.replace("Ð", "Đ").replace("ð", "đ")
+    text = re.sub(r"([aăâeêioôơuưyAĂÂEÊIOÔƠUƯY])`", "\\1\u0300 ", nfc(text))
+    text = re.sub(r"(?<=\w)`(?=\w)", " ", nfc(text)).replace("`", "")
+    return " ".join(nfc(text).split()).strip(" \"'")
 
 
 def _mostly_upper(text: str) -> bool:
@@ -177,7 +217,7 @@ def _mostly_upper(text: str) -> bool:
 
 
 def _joined(lines: list[Line]) -> str:
-    return " ".join(" ".join(line.text.split()) for line in lines).strip()
+    return clean_text(" ".join(line.text for line in lines))
 
 
 def _lines_confidence(lines: list[Line]) -> float:
@@ -185,8 +225,12 @@ def _lines_confidence(lines: list[Line]) -> float:
     return round(sum(values) / len(values), 3) if values else 0.0
 
 
-def _words_confidence(line: Line, token: str) -> float:
+def _numeral_confidence(line: Line, numeral: str) -> tuple[float, bool]:
+    """The OCR's confidence in the number's numeral, and whether it is a word of its own."""
     for word, conf in line.words:
-        if token and token in word:
-            return conf
-    return line.confidence
+        if numeral and word.strip(":.") == numeral:
+            return conf, True
+    for word, conf in line.words:
+        if numeral and numeral in word:
+            return conf, False
+    return line.confidence, True

@@ -1,0 +1,190 @@
+"""Short closed lists that metadata is checked against: provinces, the words issuing bodies are
+named with, signing titles and surnames.
+
+The fields a record is filed by are formulaic: an issuer is built from a few dozen words and a
+place name, an authority from a prefix and an office, a signer from one of a hundred surnames.
+OCR damage that the diacritic repair rightly leaves alone in running text (`TĨNH` and `BẠN` are
+real words) is plain damage in those fields, so a word that folds to a listed word is written
+as listed. Only words that are not already listed forms are changed (`CỘNG` stays, though it
+folds like `CÔNG`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from sohoa.archive.text import fold
+
+PROVINCES = (
+    "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
+    "Bình Định", "Bình Dương", "Bình Phước", "Bình Thuận", "Cà Mau", "Cần Thơ", "Cao Bằng",
+    "Đà Nẵng", "Đắk Lắk", "Đắk Nông", "Điện Biên", "Đồng Nai", "Đồng Tháp", "Gia Lai",
+    "Hà Giang", "Hà Nam", "Hà Nội", "Hà Tĩnh", "Hải Dương", "Hải Phòng", "Hậu Giang",
+    "Hòa Bình", "Hưng Yên", "Khánh Hòa", "Kiên Giang", "Kon Tum", "Lai Châu", "Lâm Đồng",
+    "Lạng Sơn", "Lào Cai", "Long An", "Nam Định", "Nghệ An", "Ninh Bình", "Ninh Thuận",
+    "Phú Thọ", "Phú Yên", "Quảng Bình", "Quảng Nam", "Quảng Ngãi", "Quảng Ninh", "Quảng Trị",
+    "Sóc Trăng", "Sơn La", "Tây Ninh", "Thái Bình", "Thái Nguyên", "Thanh Hóa",
+    "Thừa Thiên Huế", "Huế", "Tiền Giang", "Hồ Chí Minh", "Trà Vinh", "Tuyên Quang",
+    "Vĩnh Long", "Vĩnh Phúc", "Yên Bái",
+    # provinces of earlier years, named on older records
+    "Hà Tây", "Hà Bắc", "Bắc Thái", "Vĩnh Phú", "Hải Hưng", "Nam Hà", "Minh Hải", "Sông Bé",
+    "Quảng Nam - Đà Nẵng", "Nghĩa Bình", "Phú Khánh", "Hà Sơn Bình", "Hoàng Liên Sơn",
+    "Cửu Long", "Thuận Hải", "Nghệ Tĩnh", "Bình Trị Thiên", "Gia Lai - Kon Tum", "Hà Nam Ninh",
+)  # fmt: skip
+
+ISSUER_WORDS = """
+ỦY UỶ BAN NHÂN DÂN TỈNH THÀNH PHỐ HUYỆN QUẬN THỊ XÃ PHƯỜNG TRẤN SỞ PHÒNG HỘI LIÊN HIỆP CÁC
+KHOA HỌC VÀ KỸ THUẬT CÔNG NGHỆ QUẢN LÝ KHU NGHIỆP NÔNG THÔN PHÁT TRIỂN LAO ĐỘNG THƯƠNG BINH
+GIÁO DỤC ĐÀO TẠO TÀI CHÍNH NGUYÊN MÔI TRƯỜNG VĂN HÓA THỂ THAO DU LỊCH Y TẾ NỘI VỤ TƯ PHÁP
+XÂY DỰNG GIAO THÔNG VẬN TẢI KẾ HOẠCH ĐẦU TƯ THÔNG TIN TRUYỀN THANH TRA ĐẢNG BỘ THƯỜNG
+CHẤP HÀNH TRUNG ƯƠNG ĐOÀN NIÊN CỘNG SẢN HỒ CHÍ MINH MẶT TRẬN TỔ QUỐC VIỆT NAM PHỤ NỮ CỰU
+CHIẾN KIẾN TRÚC SƯ TIN LUẬT GIA NHÀ BÁO NGHỆ SĨ TRÍ THỨC TÂM CHI CỤC ĐẠI CAO ĐẲNG VIỆN NGHIÊN
+CỨU ỨNG DỤNG TỘC TÔN NGOẠI QUỐC AN KIỂM SOÁT TÒA ÁN ĐỒNG CHỦ TỊCH KH&KT LHH UBND HĐND
+""".split()
+
+TITLES = (
+    "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "PHÓ CHỦ TỊCH THƯỜNG TRỰC", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
+    "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "BÍ THƯ",
+    "PHÓ BÍ THƯ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
+    "TRƯỞNG PHÒNG TỔNG HỢP", "HIỆU TRƯỞNG", "VIỆN TRƯỞNG", "CHÁNH THANH TRA", "TỔNG BIÊN TẬP",
+    "CHỦ NHIỆM", "TRƯỞNG ĐOÀN", "THƯ KÝ", "CHỦ TỌA", "CHỦ TRÌ HỘI NGHỊ", "TỔNG THƯ KÝ",
+    "NGƯỜI LẬP BIỂU", "ỦY BAN NHÂN DÂN", "BAN THƯỜNG VỤ", "BAN CHẤP HÀNH", "BAN THƯỜNG TRỰC",
+    "THƯỜNG TRỰC", "HỘI ĐỒNG NHÂN DÂN", "ĐOÀN CHỦ TỊCH", "BAN CHỦ NHIỆM", "BAN GIÁM ĐỐC",
+    "TỈNH ỦY", "ĐẢNG ỦY", "HUYỆN ỦY", "BAN TỔ CHỨC",
+)  # fmt: skip
+PREFIXES = ("TM.", "KT.", "TL.", "TUQ.", "Q.", "T/M")
+COLLECTIVE = ("ỦY BAN NHÂN DÂN", "BAN THƯỜNG VỤ", "BAN CHẤP HÀNH", "BAN THƯỜNG TRỰC",
+              "HỘI ĐỒNG NHÂN DÂN", "ĐOÀN CHỦ TỊCH", "BAN CHỦ NHIỆM")  # fmt: skip
+
+SURNAMES = """
+Nguyễn Trần Lê Phạm Hoàng Huỳnh Phan Vũ Võ Đặng Bùi Đỗ Hồ Ngô Dương Lý Đinh Đoàn Lương Trịnh
+Mai Trương Đào Cao Lâm Hà Tạ Tô Chu Thái Lưu Phùng Vương Kiều Hứa Quách Đồng Lại Tăng Triệu
+Khúc Thân Nông Lò Châu La Âu Từ Đàm Nghiêm Mạc Tống Giang Kim Hầu Lục Ông Doãn Diệp Vi Khổng
+Tôn Nhữ Ninh Quan Thạch Sầm Giáp Văn Trịnh Phí Bạch Cù Lều Hàn Ứng Mông
+""".split()
+
+
+def _by_fold(words) -> dict[str, str]:
+    """Folded, lowercased form → the listed form (the first listed wins a shared fold)."""
+    table: dict[str, str] = {}
+    for word in words:
+        table.setdefault(folded(word), word)
+    return table
+
+
+def folded(text: str) -> str:
+    """Folded, lowercased, single-spaced, hyphens spaced: the form lists are matched on."""
+    return " ".join(fold(text).lower().replace("-", " - ").split())
+
+
+_PROVINCES = _by_fold(PROVINCES)
+_ISSUER_WORDS = _by_fold(ISSUER_WORDS)
+_LISTED_ISSUER_WORDS = set(ISSUER_WORDS)
+_SURNAMES = _by_fold(SURNAMES)
+_TITLES = _by_fold(TITLES)
+
+
+def province(text: str) -> str | None:
+    """The listed province `text` names, in its listed spelling, or None."""
+    return _PROVINCES.get(folded(text))
+
+
+def issuer_line(text: str) -> str:
+    """An issuer line in listed spelling: words run together split (`KHOAHỌC`), the name's
+    words as listed, and a province after its unit word (`TỈNH`, `THÀNH PHỐ`) as listed. Other
+    place names (districts, communes) are left as read: they are not in the lists."""
+    words = [part for word in text.split() for part in _split_run_together(word)]
+    unit = _last_unit(words)
+    head, place = (words[: unit + 1], words[unit + 1 :]) if unit is not None else (words, [])
+    head = [_listed_issuer_word(word) for word in head]
+    if place:
+        place = [_province_words(" ".join(place)).upper()]
+    return " ".join(head + place)
+
+
+UNITS = ("tinh", "thanh pho", "huyen", "quan", "thi xa", "xa", "phuong", "thi tran")
+
+
+def _last_unit(words: list[str]) -> int | None:
+    """Index of the last word of the line's last administrative unit (`TỈNH`, `THÀNH PHỐ`)."""
+    keys = [folded(word) for word in words]
+    for index in range(len(words) - 2, -1, -1):
+        if keys[index + 1] == "uy":  # `TỈNH ỦY`, `HUYỆN ỦY`: a party committee, not a unit
+            continue
+        if keys[index] in UNITS or " ".join(keys[index - 1 : index + 1]) in UNITS:
+            return index
+    return None
+
+
+def _listed_issuer_word(word: str) -> str:
+    listed = _ISSUER_WORDS.get(folded(word))
+    return listed if listed and word not in _LISTED_ISSUER_WORDS else word
+
+
+def _split_run_together(word: str) -> list[str]:
+    """`KHOAHỌC` → `KHOA`, `HỌC` when both halves are listed issuer words."""
+    if word in _LISTED_ISSUER_WORDS or len(word) < 4:
+        return [word]
+    for cut in range(2, len(word) - 1):
+        left, right = word[:cut], word[cut:]
+        if folded(left) in _ISSUER_WORDS and folded(right) in _ISSUER_WORDS:
+            return [left, right]
+    return [word]
+
+
+def _province_words(text: str) -> str:
+    """`text` as a listed province when it is one, read through a letter or two of damage."""
+    exact = province(text)
+    if exact is not None:
+        return exact
+    best = process.extractOne(folded(text), _PROVINCES.keys(), scorer=fuzz.ratio)
+    if best is not None and best[1] >= 88 and len(best[0]) >= 6:
+        return _PROVINCES[best[0]]
+    return text
+
+
+def authority_line(text: str) -> str | None:
+    """An authority line as listed, read through OCR damage (`-KE:GIÁM ĐỐC` → `KT. GIÁM
+    ĐỐC`): the listed office that best matches the line's end, after a listed prefix, or
+    after nothing but specks; None when no listed office ends the line. A collective body
+    signs `TM.` (on its behalf) by rule, so `TM.` is put back when the seal hid it."""
+    words = re.sub(r"[^\w\s/]", " ", fold(text)).lower().split()
+    best_score, best_line = 0.0, None
+    for start in range(len(words)):
+        head = words[:start]
+        prefix = _prefix("".join(head))
+        if head and prefix is None and any(len(w) > 1 and w.isalpha() for w in head):
+            continue  # words stand before the office: not an authority line from here
+        match = process.extractOne(" ".join(words[start:]), _TITLES.keys(), scorer=fuzz.ratio)
+        if match is not None and match[1] >= 85 and match[1] > best_score:
+            title = _TITLES[match[0]]
+            if prefix is None and title in COLLECTIVE:
+                prefix = "TM."
+            best_score, best_line = match[1], f"{prefix} {title}" if prefix else title
+    return best_line
+
+
+def _prefix(key: str) -> str | None:
+    """The listed prefix (`KT.`) that `key` is, one letter off at most."""
+    key = key.replace(".", "")
+    if not key or (len(key) == 1 and key != "q"):
+        return None
+    distances = {p: Levenshtein.distance(key, p.lower().rstrip(".")) for p in PREFIXES}
+    closest = min(distances.values())
+    found = [p for p, d in distances.items() if d == closest]
+    return found[0] if closest <= 1 and len(found) == 1 else None
+
+
+def surname(word: str) -> str | None:
+    """The listed surname `word` is, written as listed (`Hoằng` → `Hoàng`, `guyễn` →
+    `Nguyễn`), or None if it is none of them."""
+    key = folded(word)
+    if key in _SURNAMES:
+        return _SURNAMES[key]
+    best = process.extractOne(key, _SURNAMES.keys(), scorer=fuzz.ratio)
+    if best is None or best[1] < 75 or len(key) < 3:
+        return None
+    return _SURNAMES[best[0]]
