@@ -157,6 +157,61 @@ def test_show_json_has_the_stable_shape(sample_archive):
     assert missing.returncode == 1 and "no document with id 999999" in missing.stderr
 
 
+LHH = "LIÊN HIỆP CÁC HỘI KHOA HỌC VÀ KỸ THUẬT TỈNH BẮC GIANG"
+LABELS = {  # as printed on the samples (scripts/sample_texts/)
+    "ke-hoach-so-hoa-2024.pdf": ("45/KH-LHH", "2024-07-15", "Kế hoạch", "Nguyễn Văn Thành"),
+    "bao-cao-hoat-dong-6-thang.tif": ("52/BC-LHH", "2024-07-05", "Báo cáo", "Nguyễn Văn Thành"),
+    "quyet-dinh-thanh-lap-doan-danh-gia.jpg": (
+        "38/QĐ-LHH",
+        "2024-05-10",
+        "Quyết định",
+        "Nguyễn Văn Thành",
+    ),
+    "thong-bao-hop-ban-thuong-vu.png": ("21/TB-LHH", "2024-08-02", "Thông báo", "Lê Thị Thu Hà"),
+}
+
+
+def test_each_sample_is_described_from_its_first_and_last_page(sample_archive):
+    home, report = sample_archive
+    for name, document in by_file(report).items():
+        metadata = run_json(home, "show", str(document["id"]))["metadata"]
+        number, date, doc_type, signer = LABELS[name]
+        assert metadata["issuer"] == LHH
+        assert (metadata["number"], metadata["date"]) == (number, date)
+        assert (metadata["doc_type"], metadata["signer"]) == (doc_type, signer)
+        assert metadata["place"] == "Bắc Giang"
+        assert metadata["subject"] and metadata["authority"]
+        assert set(metadata["confidence"]) == set(records.FIELDS)
+        assert all(0.5 < value <= 1 for value in metadata["confidence"].values())
+    engine = open_database(Settings(home=home))
+    with Session(engine) as session:
+        described = session.exec(select(Event).where(Event.action == "document.described"))
+        assert len(described.all()) == len(LABELS)
+
+
+def test_the_stored_text_reads_header_blocks_before_the_body(sample_archive):
+    home, report = sample_archive
+    document = by_file(report)["thong-bao-hop-ban-thuong-vu.png"]
+    text = run_json(home, "show", str(document["id"]))["pages"][0]["text"]
+    blocks = text.split("\n\n")
+    assert blocks[0].startswith("LIÊN HIỆP CÁC HỘI KHOA HỌC") and "Số: 21/TB-LHH" in blocks[0]
+    assert blocks[1].startswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert blocks[-1].endswith("Lê Thị Thu Hà")
+
+
+def test_search_filters_by_the_metadata_read_from_the_pages(sample_archive):
+    home, _report = sample_archive
+    found = run_json(home, "search", "type:bao_cao year:2024")
+    assert [Path(hit["name"]).name for hit in found["hits"]] == ["bao-cao-hoat-dong-6-thang.tif"]
+    everything = run_json(home, "search", "lien hiep")
+    assert everything["facets"]["doc_type"] == {
+        "Báo cáo": 1,
+        "Kế hoạch": 1,
+        "Quyết định": 1,
+        "Thông báo": 1,
+    }
+
+
 def test_http_api_returns_the_same_objects_as_the_cli(sample_archive):
     home, report = sample_archive
     client = TestClient(create_app(Settings(home=home)))
