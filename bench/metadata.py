@@ -10,7 +10,9 @@ are described together. Prints, per field, how many were right, missed, wrong an
 `metadata_eval.py`), the accuracy, and the overall accuracy; `--raw` adds the same on raw OCR
 text (no repair), `--show` lists every field that was not right. OCR results are cached under
 `build/bench-metadata/` by image hash, so a second run measures only layout, repair and
-describe. Prints figures only.
+describe. For the real scans it also prints the word error rate of the page text against the
+hand transcription in Tesseract's reading order, in the layout's, and repaired. Prints figures
+only.
 """
 
 from __future__ import annotations
@@ -27,8 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from metadata_eval import FIELDS, describe_pages, ocr_words, score  # noqa: E402
+from rapidfuzz.distance import Levenshtein  # noqa: E402
 
+from sohoa.archive.text import normalize, syllables  # noqa: E402
 from sohoa.ingest.layout import Layout, read_layout  # noqa: E402
+from sohoa.ingest.repair import repair  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL = REPO.parent / "shared" / "samples" / "real"
@@ -128,6 +133,28 @@ def print_table(title: str, results: list, seconds: float, show: bool) -> None:
                           f"want {s.expected!r} got {s.got!r}")  # fmt: skip
 
 
+def reading_order(directory: Path) -> None:
+    """Word error rate of the real pages' text against their transcriptions (which are in
+    reading order): words in Tesseract's order, in the layout's order, and repaired."""
+    print(f"\nreading order on real scans (WER vs transcription, {directory})")
+    print(f"{'page':<12} {'tesseract':>10} {'layout':>8} {'repaired':>9}")
+    for truth_file in sorted(directory.glob("*.truth.txt")):
+        name = truth_file.name.removesuffix(".truth.txt")
+        image = next(p for p in directory.glob(f"{name}.*") if p.suffix in {".png", ".jpg"})
+        truth = syllables(normalize(truth_file.read_text(encoding="utf-8")))
+        cached_layout(image)
+        digest = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
+        page = json.loads((CACHE / f"{digest}.json").read_text(encoding="utf-8"))
+        lines: dict[int, list[str]] = {}
+        for word in page["words"]:
+            lines.setdefault(word["line"], []).append(word["text"])
+        tesseract = "\n".join(" ".join(words) for words in lines.values())
+        layout = read_layout(page["words"], page["width"], page["height"]).text()
+        texts = (tesseract, layout, repair(layout).text)
+        rates = [Levenshtein.distance(truth, syllables(normalize(t))) / len(truth) for t in texts]
+        print(f"{name:<12} {rates[0]:>10.1%} {rates[1]:>8.1%} {rates[2]:>9.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", type=Path, default=REPO / "tests" / "metadata_set")
@@ -139,6 +166,8 @@ def main() -> None:
     sets = [("synthetic set " + str(args.set), labelled_set(args.set))] if args.set.is_dir() else []
     if args.real.is_dir():
         sets.append(("real scans " + str(args.real), real_pages(args.real)))
+    if args.real.is_dir():
+        reading_order(args.real)
     for title, documents in sets:
         if not documents:
             continue

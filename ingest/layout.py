@@ -162,11 +162,7 @@ def read_layout(words: list[dict], width: int, height: int) -> Layout:
     header_end = _header_end(rows, columns, letter)
     foot_start = _foot_start(rows, header_end, width)
     lines: list[Line] = []
-    for zone, right in (("header_left", False), ("header_right", True)):
-        for row in rows[:header_end]:
-            parts = [s for s in row if columns.is_right(s) == right]
-            if parts:  # one line per row and column, though the OCR cut it
-                lines.append(_Segment([w for s in parts for w in s.words]).line(zone))
+    lines += _header_lines(rows[:header_end], columns)
     lines += _body_lines(rows[header_end:foot_start])
     foot = [s for row in rows[foot_start:] for s in row]
     middle = width * 0.45
@@ -299,6 +295,27 @@ def _header_end(rows: list[list[_Segment]], columns: _Columns, letter: float) ->
         sides |= row_sides
         end, previous_top = index + 1, top
     return end if len(sides) == 2 else 0
+
+
+def _header_lines(rows: list[list[_Segment]], columns: _Columns) -> list[Line]:
+    """The header's lines: the left block down to the right block's last row, the right block,
+    then what the left block carries below it (a công văn's `V/v …` subject), which is read
+    after the header, as a person reads it. One line per row and column, though the OCR cut
+    it."""
+    left, right = [], []
+    for row in rows:
+        for is_right, side in ((False, left), (True, right)):
+            parts = [s for s in row if columns.is_right(s) == is_right]
+            if parts:
+                side.append(_Segment([w for s in parts for w in s.words]))
+    bottom = max((s.bottom for s in right), default=0)
+    above = [s for s in left if s.top < bottom]
+    below = [s for s in left if s.top >= bottom]
+    return (
+        [s.line("header_left") for s in above]
+        + [s.line("header_right") for s in right]
+        + [s.line("header_left", gap_before=index == 0) for index, s in enumerate(below)]
+    )
 
 
 def _foot_start(rows: list[list[_Segment]], start: int, width: int) -> int:

@@ -41,7 +41,8 @@ def test_page_text_is_in_reading_order_with_blank_lines_between_blocks():
     blocks = text.split("\n\n")
     assert blocks[0].startswith("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NGÃI\nSố:")
     assert blocks[1].startswith("CỘNG HÒA XÃ HỘI")
-    assert blocks[2].startswith("Thực hiện nội dung")
+    assert blocks[2] == "V/v công bố Danh mục TTHC"  # under the number, read after the header
+    assert blocks[3].startswith("Thực hiện nội dung")
     assert blocks[-2].startswith("Nơi nhận:")
     assert blocks[-1] == "TL. CHỦ TỊCH\nCHÁNH VĂN PHÒNG\nNguyễn Quốc Việt"
     # Nothing is lost or invented: the same words, in another order.
