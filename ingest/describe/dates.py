@@ -16,13 +16,13 @@ from sohoa.archive.text import fold, nfc
 from sohoa.ingest.describe import names
 
 EARLIEST_YEAR = 1945  # the Democratic Republic's first documents
-UNSURE_DIGITS = 0.5  # a day or month read with less confidence than this is left out
+UNSURE_DIGITS = 0.6  # a day or month read with less confidence than this is left out
 
 _DIGIT_LOOKALIKES = str.maketrans("OoØøDQlI|iSsZzBg", "0000001111552289")
 _WRITTEN = re.compile(
     r"(?P<place>[^,\d]{0,40}?)\s*[,.]?\s*"
-    r"ng\w{1,2}y\s*(?P<day>\S{0,4}?)\s*th\w{1,3}g\s*(?P<month>\S{1,4}?)\s*"
-    r"n\w{1,2}m\s*(?P<year>\d{4})"
+    r"ng\w{1,2}y[\s:.-]*(?P<day>\S{0,4}?)[\s-]*th\w{1,3}g[\s:.-]*(?P<month>\S{1,4}?)[\s-]*"
+    r"n\w{1,2}m[\s:.-]*(?P<year>\d{4})"
 )
 _NUMERIC = re.compile(
     r"(?P<place>[^,\d]{2,40}?)\s*,\s*"

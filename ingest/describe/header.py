@@ -26,7 +26,7 @@ NUMBER = re.compile(
     r"^\W{0,2}(?:[Ss]\S{0,2}\s*[:.;,]?\s*|(?=\d{0,5}\s*/))(?P<numeral>\S{0,6}?)\s*"
     r"(?P<separator>[/-])\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
 )
-UNSURE_NUMERAL = 0.45  # a numeral read with less confidence than this is handwritten or blurred
+UNSURE_NUMERAL = 0.6  # a numeral read with less confidence than this is handwritten or blurred
 LETTER_SUBJECT = re.compile(r"^\W{0,2}v\s*[/l|1i]?\s*[vw]\b", re.IGNORECASE)
 SUBJECT_START = re.compile(r"^\W{0,2}(v\s*[/l|1i]?\s*[vw]|ve\s+viec)\b")
 BODY_OPENERS = re.compile(
