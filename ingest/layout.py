@@ -164,10 +164,7 @@ def read_layout(words: list[dict], width: int, height: int) -> Layout:
     lines: list[Line] = []
     lines += _header_lines(rows[:header_end], columns)
     lines += _body_lines(rows[header_end:foot_start])
-    foot = [s for row in rows[foot_start:] for s in row]
-    middle = width * 0.45
-    lines += [s.line("recipients") for s in foot if s.left < middle]
-    lines += [s.line("signature") for s in foot if s.left >= middle]
+    lines += _foot_lines(rows[foot_start:], width)
     return Layout(width, height, lines)
 
 
@@ -307,7 +304,7 @@ def _header_lines(rows: list[list[_Segment]], columns: _Columns) -> list[Line]:
         for is_right, side in ((False, left), (True, right)):
             parts = [s for s in row if columns.is_right(s) == is_right]
             if parts:
-                side.append(_Segment([w for s in parts for w in s.words]))
+                side.append(_merged(parts))
     bottom = max((s.bottom for s in right), default=0)
     above = [s for s in left if s.top < bottom]
     below = [s for s in left if s.top >= bottom]
@@ -316,6 +313,26 @@ def _header_lines(rows: list[list[_Segment]], columns: _Columns) -> list[Line]:
         + [s.line("header_right") for s in right]
         + [s.line("header_left", gap_before=index == 0) for index, s in enumerate(below)]
     )
+
+
+def _foot_lines(rows: list[list[_Segment]], width: int) -> list[Line]:
+    """The foot's lines: the recipients (left), then the signature (right), one line per row
+    and side, though the seal broke it into pieces."""
+    middle = width * 0.45
+    recipients, signature = [], []
+    for row in rows:
+        left = [s for s in row if s.left < middle]
+        right = [s for s in row if s.left >= middle]
+        if left:
+            recipients.append(_merged(left))
+        if right:
+            signature.append(_merged(right))
+    return [s.line("recipients") for s in recipients] + [s.line("signature") for s in signature]
+
+
+def _merged(parts: list[_Segment]) -> _Segment:
+    """Segments of one row and column as one segment, left to right."""
+    return _Segment([word for part in parts for word in part.words])
 
 
 def _foot_start(rows: list[list[_Segment]], start: int, width: int) -> int:

@@ -85,6 +85,10 @@ _ISSUER_WORDS = _by_fold(ISSUER_WORDS)
 _LISTED_ISSUER_WORDS = set(ISSUER_WORDS)
 _SURNAMES = _by_fold(SURNAMES)
 _TITLES = _by_fold(TITLES)
+_TITLE_WORDS = {word for key in _TITLES for word in key.split()} | {
+    p.lower().rstrip(".") for p in PREFIXES
+}
+CLEAN_MATCH, DAMAGED_MATCH = 85, 75  # fuzz.ratio an authority line needs to match an office
 
 
 def province(text: str) -> str | None:
@@ -152,6 +156,10 @@ def authority_line(text: str) -> str | None:
     after nothing but specks; None when no listed office ends the line. A collective body
     signs `TM.` (on its behalf) by rule, so `TM.` is put back when the seal hid it."""
     words = re.sub(r"[^\w\s/]", " ", fold(text)).lower().split()
+    # A line with words no office has in it was damaged (by the seal, mostly): a looser match
+    # is accepted there, while a clean unlisted office (`TRƯỞNG PHÒNG NỘI VỤ`) is left as read.
+    damaged = any(word not in _TITLE_WORDS for word in words)
+    threshold = DAMAGED_MATCH if damaged else CLEAN_MATCH
     best_score, best_line = 0.0, None
     for start in range(len(words)):
         head = words[:start]
@@ -159,7 +167,7 @@ def authority_line(text: str) -> str | None:
         if head and prefix is None and any(len(w) > 1 and w.isalpha() for w in head):
             continue  # words stand before the office: not an authority line from here
         match = process.extractOne(" ".join(words[start:]), _TITLES.keys(), scorer=fuzz.ratio)
-        if match is not None and match[1] >= 85 and match[1] > best_score:
+        if match is not None and match[1] >= threshold and match[1] > best_score:
             title = _TITLES[match[0]]
             if prefix is None and title in COLLECTIVE:
                 prefix = "TM."
@@ -176,6 +184,11 @@ def _prefix(key: str) -> str | None:
     closest = min(distances.values())
     found = [p for p, d in distances.items() if d == closest]
     return found[0] if closest <= 1 and len(found) == 1 else None
+
+
+def is_listed_word(word: str) -> bool:
+    """Whether `word` is a listed issuer word or signing prefix (`UBND`, `T/M`)."""
+    return word in _LISTED_ISSUER_WORDS or word in PREFIXES or word + "." in PREFIXES
 
 
 def surname(word: str) -> str | None:

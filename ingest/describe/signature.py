@@ -17,13 +17,14 @@ from sohoa.ingest.layout import Layout, Line
 from sohoa.ingest.repair.syllable import is_syllable
 
 PREFIX = re.compile(r"^(TM|KT|TL|TUQ|Q|T/M)\s*[.,:;]?\s+", re.IGNORECASE)
-WORDLIKE = 0.6  # an unlisted authority line is kept when this share of its words are syllables
+WORDLIKE = 0.8  # an unlisted authority line is kept when this share of its words are words
 
 
 def find_signature(layout: Layout) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
     """(authority, signer) from a last page, each with a confidence, or None where absent."""
     lines = layout.zone("signature") or _right_foot(layout)
     authority: list[tuple[str, Line]] = []
+    damaged: list[Line] = []  # lines under the authority that the seal left unreadable
     signer = None
     for line in lines:
         text = " ".join(line.text.split())
@@ -31,15 +32,30 @@ def find_signature(layout: Layout) -> tuple[tuple[str, float] | None, tuple[str,
         if name is not None and (authority or line is lines[-1]):
             signer = (name, _confidence([line]))
             break
-        if _mostly_upper(text):
-            read = _authority_line(text)
-            if read:
-                authority.append((read, line))
+        read = _authority_line(text) if _mostly_upper(text) else None
+        if read:
+            authority.append((read, line))
+        elif authority and any(c.isalpha() for c in text):
+            damaged.append(line)
+    deputy = _deputy(authority, damaged)
+    if deputy is not None:
+        authority.append(deputy)
     found = None
     if authority:
         lines_read = [line for _, line in authority]
         found = ("\n".join(text for text, _ in authority), _confidence(lines_read))
     return found, signer
+
+
+def _deputy(authority: list[tuple[str, Line]], damaged: list[Line]) -> tuple[str, Line] | None:
+    """`KT. GIÁM ĐỐC` is signed by a deputy, whose office is printed under it: `PHÓ GIÁM ĐỐC`.
+    When the authority ends at a `KT.` line and the line under it was left unreadable by the
+    seal, that office is the deputy's, read at half confidence."""
+    if not authority or not damaged or not authority[-1][0].startswith("KT. "):
+        return None
+    line = damaged[0]
+    half = Line(line.text, line.box, line.zone, tuple((w, c / 2) for w, c in line.words))
+    return "PHÓ " + authority[-1][0].removeprefix("KT. "), half
 
 
 def _right_foot(layout: Layout) -> list[Line]:
@@ -59,8 +75,8 @@ def _authority_line(text: str) -> str | None:
     if listed is not None:
         return listed
     words = [w for w in re.sub(r"[^\w\s/.]", " ", text).split() if any(c.isalpha() for c in w)]
-    syllables = [w for w in words if is_syllable(w.strip(".").lower())]
-    if len(words) < 2 or len(syllables) < WORDLIKE * len(words):
+    known = [w for w in words if is_syllable(w.strip(".").lower()) or names.is_listed_word(w)]
+    if len(words) < 3 or len(known) < WORDLIKE * len(words):
         return None
     if not all(w.isupper() for w in words):  # authority lines are printed in capitals
         return None
