@@ -30,8 +30,7 @@ from sohoa.archive.records import FIELDS
 from sohoa.archive.text import normalize, syllables
 from sohoa.ingest.describe import describe
 from sohoa.ingest.layout import Layout, read_layout
-from sohoa.ingest.ocr import ocr_page
-from sohoa.ingest.prepare import drop_red_ink
+from sohoa.ingest.read import read_page
 from sohoa.ingest.repair import repair
 
 SUBJECT_SIMILARITY = 0.95
@@ -87,12 +86,11 @@ def ocr_words(image_path: Path, lang: str = "vie") -> dict:
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "page.pnm"
             page.save(path, format="PPM")
-            drop_red_ink(path)
-            text = ocr_page(path, lang, dpi)
+            text = read_page(path, lang, dpi, page.width, page.height).text
     return {"words": text.words, "width": page.width, "height": page.height}
 
 
-def read_page(image_path: Path, lang: str = "vie") -> Layout:
+def page_layout(image_path: Path, lang: str = "vie") -> Layout:
     """One page image through prepare → OCR → layout, as ingest reads it (no repair yet)."""
     page = ocr_words(image_path, lang)
     return read_layout(page["words"], page["width"], page["height"])

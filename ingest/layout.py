@@ -366,3 +366,14 @@ def _body_lines(rows: list[list[_Segment]]) -> list[Line]:
         for position, segment in enumerate(row):
             lines.append(segment.line("body", gap_before=new_paragraph and position == 0))
     return lines
+
+
+def foot_region(layout: Layout) -> tuple[int, int, int, int] | None:
+    """The box (left, top, right, bottom) of the signature block: right of the recipients, from
+    the foot's first line to the page's bottom; None on a page without a foot."""
+    foot = layout.zone("recipients") + layout.zone("signature")
+    if not foot:
+        return None
+    top = min(line.box[1] for line in foot)
+    letter = min(line.box[3] - line.box[1] for line in foot)
+    return (int(layout.width * 0.45), max(0, top - letter), layout.width, layout.height)

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytesseract
+from PIL import Image
 
+REGION_LINES = 100_000  # line numbers of words read from a region start here
 INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd"
 
 
@@ -56,6 +58,32 @@ def ocr_page(image: Path, lang: str, dpi: int) -> PageText:
         str(image), lang=lang, config=f"--dpi {dpi}", output_type=pytesseract.Output.DICT
     )
     words = _words(data)
+    return PageText(text=_text(words), words=words, confidence=_mean_confidence(words))
+
+
+def ocr_region(image: Path, box: tuple[int, int, int, int], lang: str, dpi: int) -> list[dict]:
+    """The words in one region of a page (left, top, right, bottom), read as a single block
+    (`--psm 6`), with boxes in page coordinates and line numbers after the page's own. Used
+    where page segmentation fails: a signature block under a seal, which Tesseract reads as a
+    picture on the whole page but as text on its own."""
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    with Image.open(image) as page:
+        crop = page.crop(box)
+        crop.load()
+    data = pytesseract.image_to_data(
+        crop, lang=lang, config=f"--dpi {dpi} --psm 6", output_type=pytesseract.Output.DICT
+    )
+    words = _words(data)
+    for word in words:
+        word["box"][0] += box[0]
+        word["box"][1] += box[1]
+        word["line"] += REGION_LINES
+        word["par"] = [word["par"][0] + REGION_LINES, word["par"][1]]
+    return words
+
+
+def with_words(page: PageText, words: list[dict]) -> PageText:
+    """The page with another set of words (text and confidence made from them)."""
     return PageText(text=_text(words), words=words, confidence=_mean_confidence(words))
 
 

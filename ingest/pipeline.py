@@ -35,9 +35,9 @@ from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout, read_layout
-from sohoa.ingest.ocr import PageText, check_tesseract, ocr_page
-from sohoa.ingest.prepare import drop_red_ink
+from sohoa.ingest.ocr import check_tesseract
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
+from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
 from sohoa.search import WhooshIndex, indexed_page
 
@@ -223,7 +223,8 @@ class Ingester:
             shutil.rmtree(work_dir, ignore_errors=True)
             return self._fail(job_id, outcome, str(error))
         self.progress.add_pages(len(pages))
-        futures = [pool.submit(_read_page, p, self.settings.ocr_lang) for p in pages]
+        lang = self.settings.ocr_lang
+        futures = [pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height) for p in pages]
         for future in futures:
             future.add_done_callback(lambda _: self.progress.page_done())
         return _InWork(job_id, outcome, pages, futures, work_dir)
@@ -331,7 +332,7 @@ class Ingester:
     def _save(self, work: _InWork) -> FileOutcome:
         """Store a document's pages and events in one transaction, then index it."""
         shutil.rmtree(work.work_dir, ignore_errors=True)
-        texts: list[_ReadPage] = []
+        texts: list[ReadPage] = []
         for image, future in zip(work.pages, work.futures, strict=True):
             if future.exception() is not None:
                 return self._fail(
@@ -401,22 +402,7 @@ class Ingester:
         )
 
 
-@dataclass
-class _ReadPage:
-    """What a worker made of one page image: the OCR's text and words, and the preparation
-    steps applied to the image first."""
-
-    text: PageText
-    prepared: list[str]
-
-
-def _read_page(image: PageImage, lang: str) -> _ReadPage:
-    """Prepare a page image and OCR it (runs in a worker thread)."""
-    prepared = drop_red_ink(image.path)
-    return _ReadPage(ocr_page(image.path, lang, image.dpi), prepared)
-
-
-def _page_row(document_id: int, image: PageImage, read: _ReadPage) -> tuple[Page, Layout]:
+def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page, Layout]:
     """A page as stored: the OCR's words put in reading order as `raw_text` (words untouched),
     the repaired text in `text` (shown and indexed first), and every edit between them; with
     the page's layout carrying the repaired text, for `describe`."""

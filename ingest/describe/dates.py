@@ -21,7 +21,7 @@ UNSURE_DIGITS = 0.6  # a day or month read with less confidence than this is lef
 _DIGIT_LOOKALIKES = str.maketrans("OoØøDQlI|iSsZzBg", "0000001111552289")
 _WRITTEN = re.compile(
     r"(?P<place>[^,\d]{0,40}?)\s*[,.]?\s*"
-    r"ng\w{1,2}y[\s:.-]*(?P<day>\S{0,4}?)[\s-]*th\w{1,3}g[\s:.-]*(?P<month>\S{1,4}?)[\s-]*"
+    r"ng(?:\w{1,2}y|a)[\s:.-]*(?P<day>\S{0,4}?)[\s-]*th\w{1,3}g[\s:.-]*(?P<month>\S{1,4}?)[\s-]*"
     r"n\w{1,2}m[\s:.-]*(?P<year>\d{4})"
 )
 _NUMERIC = re.compile(
@@ -102,7 +102,9 @@ def _place(text: str) -> str:
     if not 1 <= len(names_only) <= 6 or not all(w.isalpha() and w[0].isupper() for w in names_only):
         return ""
     place = " ".join(words).strip(" -")
-    return names.province(place) or place
+    if words[0] == "TP":  # `TP. Hồ Chí Minh`: the abbreviation keeps its full stop
+        return "TP. " + " ".join(words[1:])
+    return names.province_near(place)
 
 
 def _confidence(match: re.Match, word_confidences: list[tuple[str, float]], complete: bool):

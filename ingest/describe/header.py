@@ -24,10 +24,11 @@ from sohoa.ingest.layout import Layout, Line
 # `Số: 45/KH-LHH`, `Số 45-NQ/TW`, `Số: 12/QĐ-UB`, with OCR spacing inside.
 NUMBER = re.compile(
     r"^\W{0,2}(?:[Ss]\S{0,2}\s*[:.;,]?\s*|(?=\d{0,5}\s*/))(?P<numeral>\S{0,6}?)\s*"
-    r"(?P<separator>[/-])\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
+    r"(?P<separator>[/⁄'-])\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
 )
 UNSURE_NUMERAL = 0.6  # a numeral read with less confidence than this is handwritten or blurred
-LETTER_SUBJECT = re.compile(r"^\W{0,2}v\s*[/l|1i]?\s*[vw]\b", re.IGNORECASE)
+BROKEN_OFF = re.compile(r"\b(cac|va|cua|&)$")
+LETTER_SUBJECT = re.compile(r"^\W{0,2}v\s*[/⁄l|1i]?\s*[vw]?(?=\s)", re.IGNORECASE)
 SUBJECT_START = re.compile(r"^\W{0,2}(v\s*[/l|1i]?\s*[vw]|ve\s+viec)\b")
 BODY_OPENERS = re.compile(
     r"^\W{0,2}(can\s+cu|kinh\s+gui|hom\s+nay|vao\s+(hoi|luc)|[ivx]+\s*[.)]|\d+\s*[.)]|"
@@ -65,7 +66,8 @@ def find_number(lines: list[Line]) -> tuple[str, float] | None:
         if not numeral.isdigit() or (apart and confidence < UNSURE_NUMERAL):
             numeral, confidence = "", 0.3
         symbol = _symbol(re.sub(r"\s+", "", match["symbol"]).rstrip("."))
-        return f"{numeral}{match['separator']}{symbol}", round(confidence, 3)
+        separator = "-" if match["separator"] == "-" else "/"  # `⁄` and `'` are OCR's slashes
+        return f"{numeral}{separator}{symbol}", round(confidence, 3)
     return None
 
 
@@ -83,7 +85,7 @@ def find_issuer(lines: list[Line]) -> tuple[str, float] | None:
         text = _issuer_text(line.text)
         if not text or (not bodies and not BODY_HEADS.match(folded(text))):
             continue
-        if bodies and not BODY_HEADS.match(folded(text)):
+        if bodies and _carries_on(bodies[-1][-1], text):
             bodies[-1].append(text)
         else:
             bodies.append([text])
@@ -137,7 +139,7 @@ def find_subject(lines: list[Line], width: int) -> tuple[str, float] | None:
         taken.append(line)
     if not taken:
         return None
-    return _joined(taken), _lines_confidence(taken)
+    return _subject_text(taken), _lines_confidence(taken)
 
 
 def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
@@ -149,8 +151,7 @@ def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
                 if following.gap_before or NUMBER.match(following.text.strip()):
                     break
                 taken.append(following)
-            subject = LETTER_SUBJECT.sub("V/v", _joined(taken), count=1)
-            return subject, _lines_confidence(taken)
+            return _subject_text(taken), _lines_confidence(taken)
     return None
 
 
@@ -189,12 +190,24 @@ def _symbol(symbol: str) -> str:
     return "".join(parts)
 
 
+def _subject_text(lines: list[Line]) -> str:
+    """A subject's lines as one line, specks before it dropped and `V/v` as printed."""
+    text = re.sub(r"^[^\w“\"(]+", "", _joined(lines))
+    return LETTER_SUBJECT.sub("V/v", text, count=1)
+
+
+def _carries_on(previous: str, line: str) -> bool:
+    """Whether an issuer line carries on the name above it: it does not start a body's name,
+    or the line above breaks off mid-name (`LIÊN HIỆP CÁC` / `HỘI KH&KT …`)."""
+    return not BODY_HEADS.match(folded(line)) or bool(BROKEN_OFF.search(folded(previous)))
+
+
 def _issuer_text(text: str) -> str:
     """An issuer line without the specks OCR adds (`'`, `ˆ`, `._`): words with a letter or a
     digit, and the hyphens between them."""
-    words = [w.strip(".,;:'\"`") for w in clean_text(text).split()]
+    words = [w.strip("'\"`“”_") for w in clean_text(text).split()]
     words = [w for w in words if _has_letter_or_digit(w) or w in ("-", "–")]
-    return " ".join(words).strip(" -–")
+    return " ".join(words).strip(" -–.,;:_")
 
 
 def _has_letter_or_digit(word: str) -> bool:

@@ -45,6 +45,19 @@ CHIẾN KIẾN TRÚC SƯ TIN LUẬT GIA NHÀ BÁO NGHỆ SĨ TRÍ THỨC TÂM CH
 CỨU ỨNG DỤNG TỘC TÔN NGOẠI QUỐC AN KIỂM SOÁT TÒA ÁN ĐỒNG CHỦ TỊCH KH&KT LHH UBND HĐND
 """.split()
 
+# Two-word names whose words are each real words, so that only the pair tells which is meant.
+ISSUER_PHRASES = (
+    "CƠ QUAN", "ĐÔNG Y", "Y HỌC", "VIÊN CHỨC", "CHỮ THẬP", "THẬP ĐỎ", "ĐẢNG BỘ", "ĐẢNG ỦY",
+    "TỈNH ỦY", "HUYỆN ỦY", "KHOA HỌC", "KỸ THUẬT", "CÔNG NGHỆ", "NHÂN DÂN", "ỦY BAN",
+    "THƯỜNG VỤ", "CHẤP HÀNH", "LIÊN ĐOÀN", "CÔNG ĐOÀN", "LAO ĐỘNG", "THƯƠNG BINH", "XÃ HỘI",
+    "GIÁO DỤC", "ĐÀO TẠO", "TÀI CHÍNH", "KẾ HOẠCH", "ĐẦU TƯ", "VĂN HÓA", "THỂ THAO", "DU LỊCH",
+    "NỘI VỤ", "TƯ PHÁP", "XÂY DỰNG", "GIAO THÔNG", "VẬN TẢI", "NÔNG NGHIỆP", "NÔNG THÔN",
+    "PHÁT TRIỂN", "TÀI NGUYÊN", "MÔI TRƯỜNG", "THÔNG TIN", "TRUYỀN THÔNG", "Y TẾ", "CÔNG THƯƠNG",
+    "CÔNG NGHIỆP", "QUẢN LÝ", "TRÍ THỨC", "KIẾN TRÚC", "LUẬT GIA", "NHÀ BÁO", "VĂN NGHỆ",
+    "CHIẾN BINH", "PHỤ NỮ", "NÔNG DÂN", "THANH NIÊN", "MẶT TRẬN", "TỔ QUỐC", "HỘI ĐỒNG",
+    "CHI BỘ", "VĂN PHÒNG", "TRUNG TÂM", "CHI CỤC", "TIN HỌC", "LIÊN HIỆP", "HỘI NỮ",
+)  # fmt: skip
+
 TITLES = (
     "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "PHÓ CHỦ TỊCH THƯỜNG TRỰC", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
     "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "BÍ THƯ",
@@ -83,6 +96,7 @@ def folded(text: str) -> str:
 _PROVINCES = _by_fold(PROVINCES)
 _ISSUER_WORDS = _by_fold(ISSUER_WORDS)
 _LISTED_ISSUER_WORDS = set(ISSUER_WORDS)
+_ISSUER_PHRASES = _by_fold(ISSUER_PHRASES)
 _SURNAMES = _by_fold(SURNAMES)
 _TITLES = _by_fold(TITLES)
 _TITLE_WORDS = {word for key in _TITLES for word in key.split()} | {
@@ -103,9 +117,9 @@ def issuer_line(text: str) -> str:
     words = [part for word in text.split() for part in _split_run_together(word)]
     unit = _last_unit(words)
     head, place = (words[: unit + 1], words[unit + 1 :]) if unit is not None else (words, [])
-    head = [_listed_issuer_word(word) for word in head]
+    head = _listed_issuer_words(head)
     if place:
-        place = [_province_words(" ".join(place)).upper()]
+        place = [province_near(" ".join(place)).upper()]
     return " ".join(head + place)
 
 
@@ -123,9 +137,23 @@ def _last_unit(words: list[str]) -> int | None:
     return None
 
 
-def _listed_issuer_word(word: str) -> str:
-    listed = _ISSUER_WORDS.get(folded(word))
-    return listed if listed and word not in _LISTED_ISSUER_WORDS else word
+def _listed_issuer_words(words: list[str]) -> list[str]:
+    """Words in listed spelling: two-word names first (`CƠ QUẬN` → `CƠ QUAN`, `ĐỘNG Y` →
+    `ĐÔNG Y`, where each word alone is a real word), then single words not already listed."""
+    fixed: list[str] = []
+    index = 0
+    while index < len(words):
+        pair = " ".join(words[index : index + 2])
+        listed_pair = _ISSUER_PHRASES.get(folded(pair))
+        if index + 1 < len(words) and listed_pair:
+            fixed += listed_pair.split()
+            index += 2
+            continue
+        word = words[index]
+        listed = _ISSUER_WORDS.get(folded(word))
+        fixed.append(listed if listed and word not in _LISTED_ISSUER_WORDS else word)
+        index += 1
+    return fixed
 
 
 def _split_run_together(word: str) -> list[str]:
@@ -139,7 +167,7 @@ def _split_run_together(word: str) -> list[str]:
     return [word]
 
 
-def _province_words(text: str) -> str:
+def province_near(text: str) -> str:
     """`text` as a listed province when it is one, read through a letter or two of damage."""
     exact = province(text)
     if exact is not None:
@@ -163,7 +191,7 @@ def authority_line(text: str) -> str | None:
     best_score, best_line = 0.0, None
     for start in range(len(words)):
         head = words[:start]
-        prefix = _prefix("".join(head))
+        prefix = _prefix("".join(head)) or (_glued_prefix(head[-1]) if head else None)
         if head and prefix is None and any(len(w) > 1 and w.isalpha() for w in head):
             continue  # words stand before the office: not an authority line from here
         match = process.extractOne(" ".join(words[start:]), _TITLES.keys(), scorer=fuzz.ratio)
@@ -173,6 +201,15 @@ def authority_line(text: str) -> str | None:
                 prefix = "TM."
             best_score, best_line = match[1], f"{prefix} {title}" if prefix else title
     return best_line
+
+
+def _glued_prefix(token: str) -> str | None:
+    """A prefix that specks were read onto (`z4oxkt` → `KT.`): the token's exact ending."""
+    for prefix in PREFIXES:
+        key = prefix.lower().rstrip(".")
+        if len(key) >= 2 and token.endswith(key) and not token[: -len(key)].isalpha():
+            return prefix
+    return None
 
 
 def _prefix(key: str) -> str | None:

@@ -40,6 +40,7 @@ def find_signature(layout: Layout) -> tuple[tuple[str, float] | None, tuple[str,
     deputy = _deputy(authority, damaged)
     if deputy is not None:
         authority.append(deputy)
+    authority = _signed_for(authority)
     found = None
     if authority:
         lines_read = [line for _, line in authority]
@@ -56,6 +57,18 @@ def _deputy(authority: list[tuple[str, Line]], damaged: list[Line]) -> tuple[str
     line = damaged[0]
     half = Line(line.text, line.box, line.zone, tuple((w, c / 2) for w, c in line.words))
     return "PHÓ " + authority[-1][0].removeprefix("KT. "), half
+
+
+def _signed_for(authority: list[tuple[str, Line]]) -> list[tuple[str, Line]]:
+    """`X` over `PHÓ X` is `KT. X`: a deputy signs for the head (Decree 30), so a `KT.` the
+    seal hid is given back."""
+    lines = [text for text, _ in authority]
+    for index in range(len(lines) - 1):
+        if lines[index + 1] == "PHÓ " + lines[index] or lines[index + 1].startswith(
+            "PHÓ " + lines[index] + " "
+        ):
+            authority[index] = ("KT. " + lines[index], authority[index][1])
+    return authority
 
 
 def _right_foot(layout: Layout) -> list[Line]:
