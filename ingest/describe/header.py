@@ -24,7 +24,7 @@ from sohoa.ingest.layout import Layout, Line
 # `Số: 45/KH-LHH`, `Số 45-NQ/TW`, `Số: 12/QĐ-UB`, with OCR spacing inside.
 NUMBER = re.compile(
     r"^\W{0,2}(?:[Ss]\S{0,2}\s*[:.;,]?\s*|(?=\d{0,5}\s*/))(?P<numeral>\S{0,6}?)\s*"
-    r"(?P<separator>[/⁄'-])\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
+    r"(?P<separator>[/⁄'-]|(?<=\d)\s)\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
 )
 UNSURE_NUMERAL = 0.6  # a numeral read with less confidence than this is handwritten or blurred
 BROKEN_OFF = re.compile(r"\b(cac|va|cua|&)$")
@@ -66,7 +66,8 @@ def find_number(lines: list[Line]) -> tuple[str, float] | None:
         if not numeral.isdigit() or (apart and confidence < UNSURE_NUMERAL):
             numeral, confidence = "", 0.3
         symbol = _symbol(re.sub(r"\s+", "", match["symbol"]).rstrip("."))
-        separator = "-" if match["separator"] == "-" else "/"  # `⁄` and `'` are OCR's slashes
+        # `⁄` and `'` are OCR's slashes, and a slash it lost leaves a space
+        separator = "-" if match["separator"] == "-" else "/"
         return f"{numeral}{separator}{symbol}", round(confidence, 3)
     return None
 

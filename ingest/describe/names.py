@@ -56,6 +56,7 @@ ISSUER_PHRASES = (
     "CÔNG NGHIỆP", "QUẢN LÝ", "TRÍ THỨC", "KIẾN TRÚC", "LUẬT GIA", "NHÀ BÁO", "VĂN NGHỆ",
     "CHIẾN BINH", "PHỤ NỮ", "NÔNG DÂN", "THANH NIÊN", "MẶT TRẬN", "TỔ QUỐC", "HỘI ĐỒNG",
     "CHI BỘ", "VĂN PHÒNG", "TRUNG TÂM", "CHI CỤC", "TIN HỌC", "LIÊN HIỆP", "HỘI NỮ",
+    "KHUYẾN HỌC", "KHUYẾN NÔNG", "CỰU CHIẾN", "SINH VIÊN", "DÂN TỘC", "TÔN GIÁO", "NGOẠI VỤ",
 )  # fmt: skip
 
 TITLES = (
@@ -132,6 +133,8 @@ def _last_unit(words: list[str]) -> int | None:
     for index in range(len(words) - 2, -1, -1):
         if keys[index + 1] == "uy":  # `TỈNH ỦY`, `HUYỆN ỦY`: a party committee, not a unit
             continue
+        if keys[index] == "quan" and index and keys[index - 1] == "co":  # `CƠ QUAN`
+            continue
         if keys[index] in UNITS or " ".join(keys[index - 1 : index + 1]) in UNITS:
             return index
     return None
@@ -173,7 +176,8 @@ def province_near(text: str) -> str:
     if exact is not None:
         return exact
     best = process.extractOne(folded(text), _PROVINCES.keys(), scorer=fuzz.ratio)
-    if best is not None and best[1] >= 88 and len(best[0]) >= 6:
+    close_length = best is not None and abs(len(best[0]) - len(folded(text))) <= 1
+    if best is not None and best[1] >= 88 and len(best[0]) >= 6 and close_length:
         return _PROVINCES[best[0]]
     return text
 
@@ -226,6 +230,11 @@ def _prefix(key: str) -> str | None:
 def is_listed_word(word: str) -> bool:
     """Whether `word` is a listed issuer word or signing prefix (`UBND`, `T/M`)."""
     return word in _LISTED_ISSUER_WORDS or word in PREFIXES or word + "." in PREFIXES
+
+
+def listed_surname(word: str) -> str | None:
+    """The listed surname `word` is, diacritics aside (`Lề` → `Lê`), or None."""
+    return _SURNAMES.get(folded(word))
 
 
 def surname(word: str) -> str | None:

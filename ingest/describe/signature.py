@@ -100,17 +100,20 @@ def _authority_line(text: str) -> str | None:
 
 
 def _name(text: str) -> str | None:
-    """A person's name (2-5 capitalised words of letters), its surname as listed; None if the
-    line is not a name."""
-    words = re.sub(r"[^\w\s]", " ", text).split()
-    if not 2 <= len(words) <= 5 or not all(w.isalpha() for w in words):
-        return None
-    if not all(w[0].isupper() and (len(w) == 1 or not w[1:].isupper()) for w in words[1:]):
-        return None
-    surname = names.surname(words[0])
-    if surname is None:
-        return None
-    return " ".join([surname, *words[1:]])
+    """A person's name (2-5 capitalised words of letters) at the end of the line, its surname
+    as listed; None if the line ends in no name. Specks the signature left before the name
+    (`X2; Nguyễn Mạnh Đạt`) are passed over when what follows starts with a listed surname."""
+    words = re.sub(r"[^\w\s]|_", " ", text).split()
+    for start in range(len(words)):
+        name = words[start:]
+        if not 2 <= len(name) <= 5 or not all(w.isalpha() for w in name):
+            continue
+        if not all(w[0].isupper() and (len(w) == 1 or not w[1:].isupper()) for w in name[1:]):
+            continue
+        surname = names.surname(name[0]) if start == 0 else names.listed_surname(name[0])
+        if surname is not None:
+            return " ".join([surname, *name[1:]])
+    return None
 
 
 def _mostly_upper(text: str) -> bool:
