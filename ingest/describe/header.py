@@ -130,7 +130,7 @@ def find_subject(lines: list[Line], width: int) -> tuple[str, float] | None:
     """The subject (trích yếu): the centred lines right under the type line."""
     taken: list[Line] = []
     for line in lines[:SUBJECT_LINES]:
-        if taken and line.gap_before:
+        if taken and not _close_under(taken[-1], line):
             break
         if _mostly_upper(line.text) or BODY_OPENERS.match(folded(line.text)):
             break
@@ -149,11 +149,18 @@ def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
         if SUBJECT_START.match(folded(line.text)):
             taken = [line]
             for following in lines[index + 1 : index + SUBJECT_LINES]:
-                if following.gap_before or NUMBER.match(following.text.strip()):
+                if not _close_under(taken[-1], following) or NUMBER.match(following.text):
                     break
                 taken.append(following)
             return _subject_text(taken), _lines_confidence(taken)
     return None
+
+
+def _close_under(above: Line, line: Line) -> bool:
+    """Whether `line` follows `above` as the next line of one block: the space between them
+    is less than a line's height (the OCR's paragraph breaks are not trusted here)."""
+    height = above.box[3] - above.box[1]
+    return 0 <= line.box[1] - above.box[3] < height
 
 
 def type_from_symbol(number: str) -> str | None:
@@ -193,7 +200,7 @@ def _symbol(symbol: str) -> str:
 
 def _subject_text(lines: list[Line]) -> str:
     """A subject's lines as one line, specks before it dropped and `V/v` as printed."""
-    text = re.sub(r"^[^\w“\"(]+", "", _joined(lines))
+    text = re.sub(r"^(?:[^\w“\"(]|_)+", "", _joined(lines))
     return LETTER_SUBJECT.sub("V/v", text, count=1)
 
 

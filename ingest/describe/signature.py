@@ -104,13 +104,17 @@ def _name(text: str) -> str | None:
     as listed; None if the line ends in no name. Specks the signature left before the name
     (`X2; Nguyễn Mạnh Đạt`) are passed over when what follows starts with a listed surname."""
     words = re.sub(r"[^\w\s]|_", " ", text).split()
+    first = True  # the first word that can start a name may be a damaged surname
     for start in range(len(words)):
         name = words[start:]
         if not 2 <= len(name) <= 5 or not all(w.isalpha() for w in name):
             continue
         if not all(w[0].isupper() and (len(w) == 1 or not w[1:].isupper()) for w in name[1:]):
             continue
-        surname = names.surname(name[0]) if start == 0 else names.listed_surname(name[0])
+        if first:
+            surname, first = names.surname(name[0]), False
+        else:  # later, only a listed surname heading three words or more
+            surname = names.listed_surname(name[0]) if len(name) >= 3 else None
         if surname is not None:
             return " ".join([surname, *name[1:]])
     return None
