@@ -40,6 +40,7 @@ CENTRED = 0.07  # a segment whose centre is this close to the page's (share of w
 SPECK = 0.25  # a "word" no wider or taller than this share of a word height is a speck
 NOISE_CONFIDENCE = 0.3  # a segment none of whose words the OCR trusts this much is dropped
 MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*.\s*tu\s*do|dang\s*cong\s*san\s*viet")
+MOTTO_STARTS = ("cong hoa xa", "dang cong san")  # where the motto begins, read through damage
 MOTTO_LINES = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
 AUTHORITY = re.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*\w", re.IGNORECASE)
 RECIPIENTS = re.compile(r"^\W{0,2}[nv]\w{0,2}i\s*nh\w{1,3}\b")
@@ -257,7 +258,8 @@ def _split_header_segment(segment: _Segment, height: int) -> list[_Segment]:
     folded = [fold(w["text"]).lower() for w in words]
     for index in range(1, len(words)):
         head = " ".join(folded[index : index + 3])
-        if words[index]["text"].isupper() and head.startswith(("cong hoa", "dang cong san")):
+        upper = words[index]["text"].isupper()
+        if upper and any(fuzz.ratio(head, start) >= 80 for start in MOTTO_STARTS):
             return [_Segment(words[:index]), _Segment(words[index:])]
         if head.startswith("doc lap"):
             return [_Segment(words[:index]), _Segment(words[index:])]

@@ -22,9 +22,11 @@ from sohoa.ingest.describe.dates import IssueDate, find_date
 from sohoa.ingest.layout import Layout, Line
 
 # `Số: 45/KH-LHH`, `Số 45-NQ/TW`, `Số: 12/QĐ-UB`, with OCR spacing inside.
+# A symbol's parts are capitals and digits; `TTr`, `CTr`, `QyĐ` have one small letter.
+SYMBOL_PART = r"[A-ZĐÐ0-9][A-ZĐÐ0-9&.]*(?:[ry][A-ZĐ]*)?"
 NUMBER = re.compile(
     r"^\W{0,2}(?:[Ss]\S{0,2}\s*[:.;,]?\s*|(?=\d{0,5}\s*/))(?P<numeral>\S{0,6}?)\s*"
-    r"(?P<separator>[/⁄'-]|(?<=\d)\s)\s*(?P<symbol>[A-ZĐ][\wĐ&.]*(?:\s?[-/]\s?[\wĐ&.]+)*)"
+    rf"(?P<separator>[/⁄'-]|(?<=\d)\s)\s*(?P<symbol>{SYMBOL_PART}(?:\s?[-/]\s?{SYMBOL_PART})*)"
 )
 UNSURE_NUMERAL = 0.6  # a numeral read with less confidence than this is handwritten or blurred
 BROKEN_OFF = re.compile(r"\b(cac|va|cua|&)$")
@@ -40,7 +42,7 @@ BODY_HEADS = re.compile(
     r"^(ubnd|uy\s+ban|so|ban|phong|hoi|lien\s+hiep|lien\s+doan|dang\s+(bo|uy)|"
     r"(tinh|huyen|thanh|thi|quan|xa|phuong)\s+uy|chi\s+bo|bo|trung\s+tam|van\s+phong|"
     r"chi\s+cuc|cuc|tong\s+cuc|vien|truong|cong\s+ty|mat\s+tran|doan|quy\s+(?!dinh|che)|benh\s+vien|dai|"
-    r"bao|kho\s+bac|thanh\s+tra|cong\s+an|hdnd|hop\s+tac\s+xa|tap\s+chi)\b"
+    r"bao|kho\s+bac|thanh\s+tra|cong\s+an|cong\s+doan|hdnd|hop\s+tac\s+xa|tap\s+chi)\b"
 )
 
 TITLE_LINES = 10  # the type line is among the first lines after the header
@@ -65,7 +67,7 @@ def find_number(lines: list[Line]) -> tuple[str, float] | None:
         confidence, apart = _numeral_confidence(line, numeral)
         if not numeral.isdigit() or (apart and confidence < UNSURE_NUMERAL):
             numeral, confidence = "", 0.3
-        symbol = _symbol(re.sub(r"\s+", "", match["symbol"]).rstrip("."))
+        symbol = _symbol(clean_text(re.sub(r"\s+", "", match["symbol"])).rstrip("."))
         # `⁄` and `'` are OCR's slashes, and a slash it lost leaves a space
         separator = "-" if match["separator"] == "-" else "/"
         return f"{numeral}{separator}{symbol}", round(confidence, 3)
@@ -130,7 +132,7 @@ def find_subject(lines: list[Line], width: int) -> tuple[str, float] | None:
     """The subject (trích yếu): the centred lines right under the type line."""
     taken: list[Line] = []
     for line in lines[:SUBJECT_LINES]:
-        if taken and not _close_under(taken[-1], line):
+        if taken and (not _close_under(taken[-1], line) or _starts_sentence(line.text)):
             break
         if _mostly_upper(line.text) or BODY_OPENERS.match(folded(line.text)):
             break
@@ -154,6 +156,13 @@ def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
                 taken.append(following)
             return _subject_text(taken), _lines_confidence(taken)
     return None
+
+
+def _starts_sentence(text: str) -> bool:
+    """Whether a line opens a sentence (a capitalised word that is no acronym): a subject's
+    next line carries on its phrase in small letters; the body's first line does not."""
+    first = re.sub(r"^\W+", "", text).split(" ", 1)[0]
+    return len(first) > 1 and first[0].isupper() and not first.isupper()
 
 
 def _close_under(above: Line, line: Line) -> bool:

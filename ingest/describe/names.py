@@ -59,6 +59,11 @@ ISSUER_PHRASES = (
     "KHUYẾN HỌC", "KHUYẾN NÔNG", "CỰU CHIẾN", "SINH VIÊN", "DÂN TỘC", "TÔN GIÁO", "NGOẠI VỤ",
 )  # fmt: skip
 
+HYPHENATED = (
+    "TÀI CHÍNH - KẾ HOẠCH", "LAO ĐỘNG - THƯƠNG BINH", "BÀ RỊA - VŨNG TÀU",
+    "PHÁT THANH - TRUYỀN HÌNH", "VĂN HÓA - THÔNG TIN", "VĂN HÓA - THỂ THAO",
+)  # fmt: skip
+
 TITLES = (
     "CHỦ TỊCH", "PHÓ CHỦ TỊCH", "PHÓ CHỦ TỊCH THƯỜNG TRỰC", "GIÁM ĐỐC", "PHÓ GIÁM ĐỐC",
     "CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG", "TRƯỞNG BAN", "PHÓ TRƯỞNG BAN", "BÍ THƯ",
@@ -90,8 +95,9 @@ def _by_fold(words) -> dict[str, str]:
 
 
 def folded(text: str) -> str:
-    """Folded, lowercased, single-spaced, hyphens spaced: the form lists are matched on."""
-    return " ".join(fold(text).lower().replace("-", " - ").split())
+    """Folded, lowercased, single-spaced, without hyphens (OCR loses and adds them): the form
+    lists are matched on."""
+    return " ".join(fold(text).lower().replace("-", " ").replace("–", " ").split())
 
 
 _PROVINCES = _by_fold(PROVINCES)
@@ -118,10 +124,34 @@ def issuer_line(text: str) -> str:
     words = [part for word in text.split() for part in _split_run_together(word)]
     unit = _last_unit(words)
     head, place = (words[: unit + 1], words[unit + 1 :]) if unit is not None else (words, [])
-    head = _listed_issuer_words(head)
+    head = _provinces_inside(_listed_issuer_words(head))
     if place:
         place = [province_near(" ".join(place)).upper()]
-    return " ".join(head + place)
+    return _hyphenated(" ".join(head + place))
+
+
+def _provinces_inside(words: list[str]) -> list[str]:
+    """A province named after a unit word inside the line (a parent body's place, when the OCR
+    ran two names together) in listed spelling."""
+    keys = [folded(word) for word in words]
+    for index, key in enumerate(keys[:-1]):
+        if key != "tinh":
+            continue
+        for size in (4, 3, 2):
+            name = province(" ".join(words[index + 1 : index + 1 + size]))
+            if name is not None and index + 1 + size <= len(words):
+                words = words[: index + 1] + name.upper().split() + words[index + 1 + size :]
+                break
+    return words
+
+
+def _hyphenated(text: str) -> str:
+    """Names printed with a dash (`TÀI CHÍNH - KẾ HOẠCH`) keep it where the OCR lost it."""
+    for name in HYPHENATED:
+        bare = name.replace(" - ", " ")
+        if bare in text:
+            text = text.replace(bare, name)
+    return text
 
 
 UNITS = ("tinh", "thanh pho", "huyen", "quan", "thi xa", "xa", "phuong", "thi tran")

@@ -107,7 +107,7 @@ def _name(text: str) -> str | None:
     first = True  # the first word that can start a name may be a damaged surname
     for start in range(len(words)):
         name = words[start:]
-        if not 2 <= len(name) <= 5 or not all(w.isalpha() for w in name):
+        if not 2 <= len(name) <= 5 or not all(w.isalpha() and len(w) > 1 for w in name):
             continue
         if not all(w[0].isupper() and (len(w) == 1 or not w[1:].isupper()) for w in name[1:]):
             continue
