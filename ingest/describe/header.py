@@ -113,7 +113,7 @@ def find_type(lines: list[Line]) -> tuple[str, float, int] | None:
     for index, line in enumerate(lines[:TITLE_LINES]):
         if not _mostly_upper(line.text):
             continue
-        text = folded(line.text).strip(" .:")
+        text = re.sub(r"^[^a-z]+", "", folded(line.text)).strip(" .:")
         best, score = None, 0.0
         for name in DOC_TYPES:
             if name == OTHER_TYPE:
@@ -167,9 +167,10 @@ def _starts_sentence(text: str) -> bool:
 
 def _close_under(above: Line, line: Line) -> bool:
     """Whether `line` follows `above` as the next line of one block: the space between them
-    is less than a line's height (the OCR's paragraph breaks are not trusted here)."""
+    is less than a line's height, or the boxes overlap a little (accents reach up into the line
+    above). The OCR's paragraph breaks are not trusted here."""
     height = above.box[3] - above.box[1]
-    return 0 <= line.box[1] - above.box[3] < height
+    return -height / 2 < line.box[1] - above.box[3] < 1.2 * height
 
 
 def type_from_symbol(number: str) -> str | None:
