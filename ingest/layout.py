@@ -48,7 +48,7 @@ RECIPIENTS = re.compile(r"^\W{0,2}[nv]\w{0,2}i\s*nh\w{1,3}\b")
 TITLE = re.compile(
     r"^(pho\s+)?(chu\s*tich|giam\s*doc|truong\s*ban|bi\s*thu|chanh\s*van\s*phong|"
     r"truong\s*phong|hieu\s*truong|vien\s*truong|chu\s*nhiem|truong\s*doan|thu\s*ky|"
-    r"chu\s*toa|chanh\s*thanh\s*tra|tong\s*bien\s*tap)\b"
+    r"chu\s*toa|chu\s*tri|chanh\s*thanh\s*tra|tong\s*bien\s*tap|nguoi\s+(lam|de|dang|ke|lap))\b"
 )
 
 

@@ -70,7 +70,8 @@ TITLES = (
     "PHÓ BÍ THƯ", "PHÓ BÍ THƯ THƯỜNG TRỰC", "TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG",
     "TRƯỞNG PHÒNG TỔNG HỢP", "HIỆU TRƯỞNG", "VIỆN TRƯỞNG", "CHÁNH THANH TRA", "TỔNG BIÊN TẬP",
     "CHỦ NHIỆM", "TRƯỞNG ĐOÀN", "THƯ KÝ", "CHỦ TỌA", "CHỦ TRÌ HỘI NGHỊ", "TỔNG THƯ KÝ",
-    "NGƯỜI LẬP BIỂU", "ỦY BAN NHÂN DÂN", "BAN THƯỜNG VỤ", "BAN CHẤP HÀNH", "BAN THƯỜNG TRỰC",
+    "NGƯỜI LẬP BIỂU", "NGƯỜI LÀM ĐƠN", "NGƯỜI ĐỀ NGHỊ", "NGƯỜI ĐĂNG KÝ", "NGƯỜI KÊ KHAI",
+    "NGƯỜI LẬP", "CHỦ TRÌ", "ỦY BAN NHÂN DÂN", "BAN THƯỜNG VỤ", "BAN CHẤP HÀNH", "BAN THƯỜNG TRỰC",
     "THƯỜNG TRỰC", "HỘI ĐỒNG NHÂN DÂN", "ĐOÀN CHỦ TỊCH", "BAN CHỦ NHIỆM", "BAN GIÁM ĐỐC",
     "TỈNH ỦY", "ĐẢNG ỦY", "HUYỆN ỦY", "BAN TỔ CHỨC",
 )  # fmt: skip
@@ -238,17 +239,24 @@ def authority_line(text: str) -> str | None:
 
 
 def _glued_prefix(token: str) -> str | None:
-    """A prefix that specks were read onto (`z4oxkt` → `KT.`): the token's exact ending."""
+    """A prefix that specks were read onto (`z4oxkt` → `KT.`, `utuq` → `TUQ.`): the ending of a
+    short token. No Vietnamese word ends in these letters, so the ending is the prefix."""
+    if len(token) > 7:
+        return None
     for prefix in PREFIXES:
         key = prefix.lower().rstrip(".")
-        if len(key) >= 2 and token.endswith(key) and not token[: -len(key)].isalpha():
+        if len(key) >= 2 and token.endswith(key):
             return prefix
+    if len(token) >= 3 and Levenshtein.distance(token[-3:], "tuq") == 1 and token[-3] == "t":
+        return "TUQ."
     return None
 
 
 def _prefix(key: str) -> str | None:
     """The listed prefix (`KT.`) that `key` is, one letter off at most."""
     key = key.replace(".", "")
+    if key == "k":  # the seal left one letter of `KT.`
+        return "KT."
     if not key or (len(key) == 1 and key != "q"):
         return None
     distances = {p: Levenshtein.distance(key, p.lower().rstrip(".")) for p in PREFIXES}
