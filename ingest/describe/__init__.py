@@ -15,14 +15,11 @@ not show stays "" — nothing is guessed. Where each field comes from:
 
 from __future__ import annotations
 
-import re
-
 from sohoa.archive.records import OTHER_TYPE, empty_metadata
 from sohoa.ingest.describe import header
 from sohoa.ingest.describe.signature import find_signature
 from sohoa.ingest.layout import Layout
 
-PARTY_NUMBER = re.compile(r"^\d*-[A-ZĐ]+/")  # `45-NQ/TW`: the party's form of a number
 SIGNATURE_LINES = 8
 LETTER_TYPE = "Công văn"
 MINUTES_TYPE = "Biên bản"
@@ -53,9 +50,6 @@ def describe(first: Layout, last: Layout | None = None) -> dict:
         if opened is not None:
             put("date", (opened.iso, round(opened.confidence * 0.9, 3)))
     authority, signer = find_signature(last or first)
-    if authority is not None and PARTY_NUMBER.match(metadata["number"]):
-        # Party documents sign `T/M` on behalf of a committee, where the state writes `TM.`.
-        authority = (re.sub(r"^TM\. ", "T/M ", authority[0], flags=re.MULTILINE), authority[1])
     put("authority", authority)
     put("signer", signer)
     if not metadata["date"]:

@@ -30,7 +30,7 @@ NUMBER = re.compile(
 )
 UNSURE_NUMERAL = 0.6  # a numeral read with less confidence than this is handwritten or blurred
 BROKEN_OFF = re.compile(r"\b(cac|va|cua|&)$")
-LETTER_SUBJECT = re.compile(r"^\W{0,2}v\s*[/⁄l|1i]?\s*[vw]?(?=\s)", re.IGNORECASE)
+LETTER_SUBJECT = re.compile(r"^\W{0,2}vw?\s*[/⁄l|1i]?\s*[vw]?(?=\s)", re.IGNORECASE)
 SUBJECT_START = re.compile(r"^\W{0,2}(v\s*[/l|1i]?\s*[vw]|ve\s+viec)\b")
 BODY_OPENERS = re.compile(
     r"^\W{0,2}(can\s+cu|kinh\s+gui|hom\s+nay|vao\s+(hoi|luc)|[ivx]+\s*[.)]|\d+\s*[.)]|"
