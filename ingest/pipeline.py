@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 
 from sohoa.archive import storage, trail
 from sohoa.archive.models import Batch, Document, IngestJob, Page, utcnow
+from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
 from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover
@@ -349,7 +350,7 @@ class Ingester:
             for image, read in zip(work.pages, texts, strict=True)
         ]
         pages = [page for page, _ in rows]
-        metadata = describe(rows[0][1], rows[-1][1])
+        metadata, problem = _described(rows[0][1], rows[-1][1])
         with Session(self.engine, expire_on_commit=False) as session:
             session.exec(delete(Page).where(Page.document_id == document_id))
             session.add_all(pages)
@@ -358,7 +359,8 @@ class Ingester:
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             document.record_metadata = metadata
-            self._event(session, "document.described", "document", document_id, metadata)
+            described = metadata if problem is None else {**metadata, "error": problem}
+            self._event(session, "document.described", "document", document_id, described)
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             self._event(
@@ -400,6 +402,16 @@ class Ingester:
             page.document_id,
             {"page": page.number, "edits": len(page.edits), "review": page.review_count},
         )
+
+
+def _described(first: Layout, last: Layout) -> tuple[dict, str | None]:
+    """The record metadata, and what went wrong reading it, if anything. Metadata is read for
+    people's convenience: a page it cannot make sense of leaves the fields empty, for a person
+    to fill in, and never costs the document its place in the archive."""
+    try:
+        return describe(first, last), None
+    except Exception as error:  # a bug in describe must not lose an OCR'd document
+        return empty_metadata(), _unexpected(error)
 
 
 def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page, Layout]:

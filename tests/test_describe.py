@@ -116,3 +116,17 @@ def test_signer_whose_surname_the_seal_damaged_and_a_title_without_diacritics():
     metadata = describe(read_layout(words, WIDTH, HEIGHT))
     assert metadata["signer"] == "Nguyễn Quốc Việt"
     assert metadata["authority"] == "TL. CHỦ TỊCH\nCHÁNH VĂN PHÒNG"
+
+
+def test_a_failure_to_describe_leaves_the_fields_empty_and_says_why(monkeypatch):
+    from sohoa.archive.records import empty_metadata
+    from sohoa.ingest import pipeline
+
+    def broken(first, last):
+        raise RuntimeError("cannot read this page")
+
+    monkeypatch.setattr(pipeline, "describe", broken)
+    layout = read_layout(administrative_page(), WIDTH, HEIGHT)
+    metadata, problem = pipeline._described(layout, layout)
+    assert metadata == empty_metadata()
+    assert problem == "unexpected error: RuntimeError: cannot read this page"
