@@ -280,7 +280,7 @@ def _title_case(word: str) -> bool:
 def _header_end(rows: list[list[_Segment]], columns: _Columns, letter: float) -> int:
     """How many rows from the top form the two-column header (0 when the page has none). A tall
     gap ends it unless the row after it still has both columns (a party document's number and
-    date sit well below its header)."""
+    date sit well below its header); `Nơi nhận` ends it too (a foot is never a header)."""
     width = columns.width
     end, sides, previous_top = 0, set(), None
     for index, row in enumerate(rows):
@@ -289,7 +289,13 @@ def _header_end(rows: list[list[_Segment]], columns: _Columns, letter: float) ->
         centred = two_columns and len(row) == 1 and abs(row[0].centre - width / 2) < CENTRED * width
         row_sides = {columns.is_right(s) for s in row}
         far_below = previous_top is not None and top - previous_top > HEADER_GAP * letter
-        if any(columns.spans(s) for s in row) or centred or (far_below and len(row_sides) < 2):
+        foot = any(RECIPIENTS.match(fold(s.text).lower().strip()) for s in row)
+        if (
+            any(columns.spans(s) for s in row)
+            or centred
+            or foot
+            or (far_below and len(row_sides) < 2)
+        ):
             break
         sides |= row_sides
         end, previous_top = index + 1, top
