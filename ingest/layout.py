@@ -43,7 +43,8 @@ MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*.\s*tu\s*do|dang\s*cong\s
 MOTTO_STARTS = ("cong hoa xa", "dang cong san")  # where the motto begins, read through damage
 MOTTO_LINES = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
 AUTHORITY = re.compile(r"^(tm|kt|tl|tuq|q)\s*[.,]\s*\w", re.IGNORECASE)
-RECIPIENTS = re.compile(r"^\W{0,2}[nv]\w{0,2}i\s*nh\w{1,3}\b")
+# `Nơi nhận`, also as OCR reads it (`Vơi nhậm`), but not `với nhà`
+RECIPIENTS = re.compile(r"^\W{0,2}[nv]\w{0,2}i\s*nh\w{0,2}[nm]\b")
 # Offices that sign without a prefix (`CHỦ TỊCH`, `GIÁM ĐỐC`), matched on folded uppercase text.
 TITLE = re.compile(
     r"^(pho\s+)?(chu\s*tich|giam\s*doc|truong\s*ban|bi\s*thu|chanh\s*van\s*phong|"
