@@ -65,11 +65,14 @@ def ocr_region(image: Path, box: tuple[int, int, int, int], lang: str, dpi: int)
     """The words in one region of a page (left, top, right, bottom), read as a single block
     (`--psm 6`), with boxes in page coordinates and line numbers after the page's own. Used
     where page segmentation fails: a signature block under a seal, which Tesseract reads as a
-    picture on the whole page but as text on its own."""
+    picture on the whole page but as text on its own. A colour block is read from its red
+    channel, where the seal is as light as the paper (see `prepare.drop_red_ink`)."""
     os.environ["OMP_THREAD_LIMIT"] = "1"
     with Image.open(image) as page:
         crop = page.crop(box)
         crop.load()
+    if crop.mode == "RGB":  # the block's red seal lifted, however little red the page has
+        crop = crop.getchannel("R")
     data = pytesseract.image_to_data(
         crop, lang=lang, config=f"--dpi {dpi} --psm 6", output_type=pytesseract.Output.DICT
     )
