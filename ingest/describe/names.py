@@ -17,6 +17,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from sohoa.archive.text import fold
+from sohoa.ingest.repair.syllable import is_syllable
 
 PROVINCES = (
     "An Giang", "Bà Rịa - Vũng Tàu", "Bắc Giang", "Bắc Kạn", "Bạc Liêu", "Bắc Ninh", "Bến Tre",
@@ -184,10 +185,19 @@ def _listed_issuer_words(words: list[str]) -> list[str]:
             index += 2
             continue
         word = words[index]
-        listed = _ISSUER_WORDS.get(folded(word))
+        listed = _ISSUER_WORDS.get(folded(word)) or _one_letter_off(word)
         fixed.append(listed if listed and word not in _LISTED_ISSUER_WORDS else word)
         index += 1
     return fixed
+
+
+def _one_letter_off(word: str) -> str | None:
+    """The one listed issuer word `word` is a letter away from, when `word` is no Vietnamese
+    syllable at all (`TTIN` → `TIN`); None otherwise."""
+    if len(word) < 3 or is_syllable(word.lower()) or not word.isalpha():
+        return None
+    close = {w for w in ISSUER_WORDS if Levenshtein.distance(folded(w), folded(word)) == 1}
+    return close.pop() if len(close) == 1 else None
 
 
 def _split_run_together(word: str) -> list[str]:
@@ -208,7 +218,7 @@ def province_near(text: str) -> str:
         return exact
     best = process.extractOne(folded(text), _PROVINCES.keys(), scorer=fuzz.ratio)
     close_length = best is not None and abs(len(best[0]) - len(folded(text))) <= 1
-    if best is not None and best[1] >= 88 and len(best[0]) >= 6 and close_length:
+    if best is not None and best[1] >= 85 and len(best[0]) >= 6 and close_length:
         return _PROVINCES[best[0]]
     return text
 

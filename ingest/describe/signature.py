@@ -72,12 +72,13 @@ def _signed_for(authority: list[tuple[str, Line]]) -> list[tuple[str, Line]]:
 
 
 def _right_foot(layout: Layout) -> list[Line]:
-    """Without a foot found by the layout, the body's last lines on the right of the page's
-    lower half."""
+    """Without a foot found by the layout, the body's last lines that stand right of the page's
+    middle (a signature block, not a centred title)."""
+    width = layout.width
     return [
         line
         for line in layout.zone("body")[-10:]
-        if line.box[0] >= layout.width * 0.45 and line.box[1] > layout.height / 2
+        if line.box[0] >= width * 0.45 and (line.box[0] + line.box[2]) / 2 > width * 0.55
     ]
 
 
