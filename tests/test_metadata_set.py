@@ -55,7 +55,7 @@ def test_the_set_is_what_the_issue_asks_for():
 
 
 # The issue's targets are 95 % of all fields and 98 % for date, number and type. Measured on
-# this set (README, "Measured"): 92.4 % of all fields, date 94.4 %, number 94.4 %, type 100 %.
+# this set (README, "Measured"): 92.0 % of all fields, date 94.4 %, number 94.4 %, type 100 %.
 # The floors below hold what is reached, so a change that loses ground fails; the targets that
 # are missed are reported as missed, not written into the tests.
 FLOORS = {"all": 0.90, "date": 0.90, "number": 0.90, "doc_type": 0.98}
