@@ -83,7 +83,7 @@ def find_issuer(lines: list[Line]) -> tuple[str, float] | None:
     for line in lines:
         if NUMBER.match(line.text.strip()) or SUBJECT_START.match(folded(line.text)):
             break
-        if not _mostly_upper(line.text):
+        if not mostly_upper(line.text):
             continue
         text = _issuer_text(line.text)
         if not text or (not bodies and not BODY_HEADS.match(folded(text))):
@@ -96,7 +96,7 @@ def find_issuer(lines: list[Line]) -> tuple[str, float] | None:
     if not bodies:
         return None
     issuer = "\n".join(names.issuer_line(" ".join(parts)) for parts in bodies[-2:])
-    return issuer, _lines_confidence(used)
+    return issuer, lines_confidence(used)
 
 
 def find_issue_date(lines: list[Line]) -> IssueDate | None:
@@ -111,7 +111,7 @@ def find_type(lines: list[Line]) -> tuple[str, float, int] | None:
     """The document type from its centred uppercase line: (canonical name, confidence, index
     of the line in `lines`)."""
     for index, line in enumerate(lines[:TITLE_LINES]):
-        if not _mostly_upper(line.text):
+        if not mostly_upper(line.text):
             continue
         text = re.sub(r"^[^a-z]+", "", folded(line.text)).strip(" .:")
         best, score = None, 0.0
@@ -134,7 +134,7 @@ def find_subject(lines: list[Line], width: int) -> tuple[str, float] | None:
     for line in lines[:SUBJECT_LINES]:
         if taken and (not _close_under(taken[-1], line) or _starts_sentence(line.text)):
             break
-        if _mostly_upper(line.text) or BODY_OPENERS.match(folded(line.text)):
+        if mostly_upper(line.text) or BODY_OPENERS.match(folded(line.text)):
             break
         centre = (line.box[0] + line.box[2]) / 2
         if abs(centre - width / 2) > 0.08 * width:
@@ -142,7 +142,7 @@ def find_subject(lines: list[Line], width: int) -> tuple[str, float] | None:
         taken.append(line)
     if not taken:
         return None
-    return _subject_text(taken), _lines_confidence(taken)
+    return _subject_text(taken), lines_confidence(taken)
 
 
 def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
@@ -154,7 +154,7 @@ def find_letter_subject(lines: list[Line]) -> tuple[str, float] | None:
                 if not _close_under(taken[-1], following) or NUMBER.match(following.text):
                     break
                 taken.append(following)
-            return _subject_text(taken), _lines_confidence(taken)
+            return _subject_text(taken), lines_confidence(taken)
     return None
 
 
@@ -242,16 +242,18 @@ def clean_text(text: str) -> str:
     return " ".join(nfc(text).split()).strip(" \"'")
 
 
-def _mostly_upper(text: str) -> bool:
+def mostly_upper(text: str, share: float = 0.7) -> bool:
+    """Whether at least `share` of the line's letters are capitals (titles, bodies, offices)."""
     letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.7 * len(letters)
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= share * len(letters)
 
 
 def _joined(lines: list[Line]) -> str:
     return clean_text(" ".join(line.text for line in lines))
 
 
-def _lines_confidence(lines: list[Line]) -> float:
+def lines_confidence(lines: list[Line]) -> float:
+    """The mean OCR confidence of the lines' words: a field's confidence."""
     values = [conf for line in lines for _, conf in line.words]
     return round(sum(values) / len(values), 3) if values else 0.0
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from sohoa.ingest.describe import names
+from sohoa.ingest.describe.header import lines_confidence, mostly_upper
 from sohoa.ingest.layout import Layout, Line
 from sohoa.ingest.repair.syllable import is_syllable
 
@@ -30,9 +31,9 @@ def find_signature(layout: Layout) -> tuple[tuple[str, float] | None, tuple[str,
         text = " ".join(line.text.split())
         name = _name(text)
         if name is not None and (authority or line is lines[-1]):
-            signer = (name, _confidence([line]))
+            signer = (name, lines_confidence([line]))
             break
-        read = _authority_line(text) if _mostly_upper(text) else None
+        read = _authority_line(text) if mostly_upper(text, share=0.6) else None
         if read:
             authority.append((read, line))
         elif authority and any(c.isalpha() for c in text):
@@ -44,7 +45,7 @@ def find_signature(layout: Layout) -> tuple[tuple[str, float] | None, tuple[str,
     found = None
     if authority:
         lines_read = [line for _, line in authority]
-        found = ("\n".join(text for text, _ in authority), _confidence(lines_read))
+        found = ("\n".join(text for text, _ in authority), lines_confidence(lines_read))
     return found, signer
 
 
@@ -119,13 +120,3 @@ def _name(text: str) -> str | None:
         if surname is not None:
             return " ".join([surname, *name[1:]])
     return None
-
-
-def _mostly_upper(text: str) -> bool:
-    letters = [c for c in text if c.isalpha()]
-    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.6 * len(letters)
-
-
-def _confidence(lines: list[Line]) -> float:
-    values = [conf for line in lines for _, conf in line.words]
-    return round(sum(values) / len(values), 3) if values else 0.0
