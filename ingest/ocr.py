@@ -57,8 +57,7 @@ def ocr_page(image: Path, lang: str, dpi: int) -> PageText:
     data = pytesseract.image_to_data(
         str(image), lang=lang, config=f"--dpi {dpi}", output_type=pytesseract.Output.DICT
     )
-    words = _words(data)
-    return PageText(text=_text(words), words=words, confidence=_mean_confidence(words))
+    return page_text(_words(data))
 
 
 def ocr_region(image: Path, box: tuple[int, int, int, int], lang: str, dpi: int) -> list[dict]:
@@ -85,8 +84,8 @@ def ocr_region(image: Path, box: tuple[int, int, int, int], lang: str, dpi: int)
     return words
 
 
-def with_words(page: PageText, words: list[dict]) -> PageText:
-    """The page with another set of words (text and confidence made from them)."""
+def page_text(words: list[dict]) -> PageText:
+    """A page's reading from its words: the text and mean confidence are made from them."""
     return PageText(text=_text(words), words=words, confidence=_mean_confidence(words))
 
 

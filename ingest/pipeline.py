@@ -35,7 +35,7 @@ from sohoa.archive.settings import Settings
 from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover
 from sohoa.ingest.identify import UnsupportedFile, identify
-from sohoa.ingest.layout import Layout, read_layout
+from sohoa.ingest.layout import Layout
 from sohoa.ingest.ocr import check_tesseract
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
@@ -415,11 +415,10 @@ def _described(first: Layout, last: Layout) -> tuple[dict, str | None]:
 
 
 def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page, Layout]:
-    """A page as stored: the OCR's words put in reading order as `raw_text` (words untouched),
-    the repaired text in `text` (shown and indexed first), and every edit between them; with
-    the page's layout carrying the repaired text, for `describe`."""
-    text = read.text
-    layout = read_layout(text.words, image.width, image.height)
+    """A page as stored: the OCR's words in the layout's reading order as `raw_text` (words
+    untouched), the repaired text in `text` (shown and indexed first), and every edit between
+    them; with the page's layout carrying the repaired text, for `describe`."""
+    text, layout = read.text, read.layout
     raw_text = layout.text()
     repaired = repair(raw_text)
     edits = [edit.as_dict() for edit in repaired.edits]

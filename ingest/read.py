@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sohoa.ingest.layout import foot_region, read_layout
-from sohoa.ingest.ocr import PageText, ocr_page, ocr_region, with_words
+from sohoa.ingest.layout import Layout, foot_region, read_layout
+from sohoa.ingest.ocr import PageText, ocr_page, ocr_region, page_text
 from sohoa.ingest.prepare import drop_red_ink
 
 CONFIDENT = 0.8  # a word read at least this confidently counts as read
@@ -22,9 +22,10 @@ CONFIDENT = 0.8  # a word read at least this confidently counts as read
 
 @dataclass
 class ReadPage:
-    """What was read on one page image, and the preparation steps applied first."""
+    """What was read on one page image, its layout, and the preparation steps applied first."""
 
     text: PageText
+    layout: Layout
     prepared: list[str]
 
 
@@ -32,15 +33,16 @@ def read_page(image: Path, lang: str, dpi: int, width: int, height: int) -> Read
     """Prepare and OCR one page image (runs in a worker thread)."""
     prepared = drop_red_ink(image)
     text = ocr_page(image, lang, dpi)
-    region = foot_region(read_layout(text.words, width, height))
+    layout = read_layout(text.words, width, height)
+    region = foot_region(layout)
     if region is not None:
         again = ocr_region(image, region, lang, dpi)
         before = [w for w in text.words if _inside(w, region)]
         if _read_words(again) > _read_words(before):
-            kept = [w for w in text.words if not _inside(w, region)]
-            text = with_words(text, kept + again)
+            text = page_text([w for w in text.words if not _inside(w, region)] + again)
+            layout = read_layout(text.words, width, height)
             prepared.append("reread-signature")
-    return ReadPage(text, prepared)
+    return ReadPage(text, layout, prepared)
 
 
 def _inside(word: dict, region: tuple[int, int, int, int]) -> bool:
