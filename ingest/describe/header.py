@@ -19,6 +19,7 @@ from sohoa.archive.records import DOC_TYPES, OTHER_TYPE
 from sohoa.archive.text import fold, nfc
 from sohoa.ingest.describe import names
 from sohoa.ingest.describe.dates import IssueDate, find_date
+from sohoa.ingest.describe.names import folded
 from sohoa.ingest.layout import Layout, Line
 
 # `Số: 45/KH-LHH`, `Số 45-NQ/TW`, `Số: 12/QĐ-UB`, with OCR spacing inside.
@@ -47,11 +48,6 @@ BODY_HEADS = re.compile(
 
 TITLE_LINES = 10  # the type line is among the first lines after the header
 SUBJECT_LINES = 4
-
-
-def folded(text: str) -> str:
-    """Folded, lowercased, single-spaced: the form every match here is made on."""
-    return " ".join(fold(text).lower().split())
 
 
 def find_number(lines: list[Line]) -> tuple[str, float] | None:
