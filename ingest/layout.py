@@ -306,14 +306,8 @@ def _header_end(rows: list[list[_Segment]], columns: _Columns, letter: float) ->
 def _header_lines(rows: list[list[_Segment]], columns: _Columns) -> list[Line]:
     """The header's lines: the left block down to the right block's last row, the right block,
     then what the left block carries below it (a công văn's `V/v …` subject), which is read
-    after the header, as a person reads it. One line per row and column, though the OCR cut
-    it."""
-    left, right = [], []
-    for row in rows:
-        for is_right, side in ((False, left), (True, right)):
-            parts = [s for s in row if columns.is_right(s) == is_right]
-            if parts:
-                side.append(_merged(parts))
+    after the header, as a person reads it."""
+    left, right = _sides(rows, columns.is_right)
     bottom = max((s.bottom for s in right), default=0)
     above = [s for s in left if s.top < bottom]
     below = [s for s in left if s.top >= bottom]
@@ -325,18 +319,22 @@ def _header_lines(rows: list[list[_Segment]], columns: _Columns) -> list[Line]:
 
 
 def _foot_lines(rows: list[list[_Segment]], width: int) -> list[Line]:
-    """The foot's lines: the recipients (left), then the signature (right), one line per row
-    and side, though the seal broke it into pieces."""
-    middle = width * 0.45
-    recipients, signature = [], []
-    for row in rows:
-        left = [s for s in row if s.left < middle]
-        right = [s for s in row if s.left >= middle]
-        if left:
-            recipients.append(_merged(left))
-        if right:
-            signature.append(_merged(right))
+    """The foot's lines: the recipients (left), then the signature (right)."""
+    recipients, signature = _sides(rows, lambda segment: segment.left >= width * 0.45)
     return [s.line("recipients") for s in recipients] + [s.line("signature") for s in signature]
+
+
+def _sides(rows: list[list[_Segment]], on_right) -> tuple[list[_Segment], list[_Segment]]:
+    """The rows' segments left and right (`on_right` says which), one segment per row and side,
+    though the OCR cut the line at a gap or the seal broke it into pieces."""
+    left: list[_Segment] = []
+    right: list[_Segment] = []
+    for row in rows:
+        for side, is_right in ((left, False), (right, True)):
+            parts = [segment for segment in row if on_right(segment) == is_right]
+            if parts:
+                side.append(_merged(parts))
+    return left, right
 
 
 def _merged(parts: list[_Segment]) -> _Segment:
