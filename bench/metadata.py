@@ -81,15 +81,20 @@ def real_pages(directory: Path) -> list[dict]:
     return documents
 
 
-def cached_layout(image: Path) -> Layout:
-    """The page's layout from its OCR words, which are cached by the image's hash (the layout
-    itself is made afresh, so changes to it are measured)."""
+def cached_words(image: Path) -> dict:
+    """The page's OCR words and size, cached by the image's hash."""
     digest = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
     path = CACHE / f"{digest}.json"
     if not path.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(ocr_words(image), ensure_ascii=False), encoding="utf-8")
-    page = json.loads(path.read_text(encoding="utf-8"))
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def cached_layout(image: Path) -> Layout:
+    """The page's layout from its cached OCR words (the layout itself is made afresh, so
+    changes to it are measured)."""
+    page = cached_words(image)
     return read_layout(page["words"], page["width"], page["height"])
 
 
@@ -142,9 +147,7 @@ def reading_order(directory: Path) -> None:
         name = truth_file.name.removesuffix(".truth.txt")
         image = next(p for p in directory.glob(f"{name}.*") if p.suffix in {".png", ".jpg"})
         truth = syllables(normalize(truth_file.read_text(encoding="utf-8")))
-        cached_layout(image)
-        digest = hashlib.sha256(image.read_bytes()).hexdigest()[:16]
-        page = json.loads((CACHE / f"{digest}.json").read_text(encoding="utf-8"))
+        page = cached_words(image)
         lines: dict[int, list[str]] = {}
         for word in page["words"]:
             lines.setdefault(word["line"], []).append(word["text"])
