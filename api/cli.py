@@ -28,7 +28,8 @@ from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
-from sohoa.search import QueryError, archive_pages, open_index
+from sohoa.search import SORTS, QueryError, SearchIndex, open_index, ready_index
+from sohoa.search import reindex as rebuild_index
 
 app = typer.Typer(
     help="sohoa: a searchable, auditable archive of scanned Vietnamese records.",
@@ -56,7 +57,7 @@ def ingest(
         ingester = Ingester(
             settings,
             engine,
-            open_index(settings),
+            _ready_index(settings, engine),
             workers=workers or settings.workers,
             progress=progress,
         )
@@ -82,23 +83,50 @@ def ingest(
 def search(
     query: Annotated[str, typer.Argument(help="words, with or without diacritics")],
     limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
+    page: Annotated[int, typer.Option(help="which page of results (from 1)")] = 1,
+    sort: Annotated[str, typer.Option(help=" | ".join(SORTS))] = "relevance",
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Find documents by the words on their pages and their metadata.
 
-    Filters narrow the search: type:"ke hoach", year:2024 or year:2019..2024,
-    issuer:"so khoa hoc", number:45/KH-LHH (alone, they list every document they keep)."""
+    Words are found with or without diacritics; "a phrase" keeps its words in order; -word
+    leaves out the documents that have it; a OR b takes either. Filters narrow the search:
+    type:"ke hoach", year:2024 or year:2019..2024, date:2024-03..2024-07,
+    issuer:"so khoa hoc", number:45/KH-LHH, procedure:QT-07 (alone, they list every document
+    they keep)."""
     settings = Settings()
-    open_database(settings)
+    index = _ready_index(settings, open_database(settings))
     try:
-        results = open_index(settings).search(query, limit=limit)
+        results = index.search(query, limit=limit, offset=max(page - 1, 0) * limit, sort=sort)
     except QueryError as error:
-        err.print(f"[red]sohoa: {error}[/red]")
-        raise typer.Exit(1) from None
+        _fail(str(error))
     if as_json:
         _print_json(objects.search_results(results))
         return
-    out.print(f"{results.total} document(s) for [bold]{escape(results.query)}[/bold]")
+    _print_results(results)
+
+
+@app.command()
+def similar(
+    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Documents about the same thing as document ID ("more like this")."""
+    settings = Settings()
+    index = _ready_index(settings, open_database(settings))
+    results = index.more_like(document_id, limit=limit)
+    if as_json:
+        _print_json(objects.search_results(results))
+        return
+    _print_results(results)
+
+
+def _print_results(results) -> None:
+    shown = f"{results.offset + 1}-{results.offset + len(results.hits)} of " if results.hits else ""
+    out.print(f"{shown}{results.total} document(s) for [bold]{escape(results.query)}[/bold]")
+    if results.suggestion:
+        out.print(f"Did you mean: [bold]{escape(results.suggestion)}[/bold]")
     facets = _facet_summary(results.facets)
     if facets:
         out.print(facets, style="dim", markup=False, highlight=False)
@@ -113,7 +141,10 @@ def search(
             out.print(
                 " · ".join(filter(None, record)), style="green", markup=False, highlight=False
             )
-        out.print(_snippet_text(hit.snippet))
+        for snippet in hit.snippets:
+            line = Text(f"p.{snippet.page}: ", style="dim")
+            line.append_text(_snippet_text(snippet.text))
+            out.print(line)
 
 
 @app.command()
@@ -159,10 +190,11 @@ def edit(
     with or without diacritics ("ke hoach")."""
     settings = Settings()
     engine = open_database(settings)
+    index = _ready_index(settings, engine)
     with Session(engine) as session:
         try:
             done = objects.edit_metadata(
-                session, open_index(settings), document_id, {field: value}, settings.trail_actor
+                session, index, document_id, {field: value}, settings.trail_actor
             )
         except (objects.NoSuchDocument, ValueError) as error:
             _fail(str(error))
@@ -217,13 +249,62 @@ def _fail(message: str) -> NoReturn:
 
 
 @app.command()
-def reindex() -> None:
-    """Rebuild the search index from the database (the index is only ever a copy)."""
+def reindex(
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="start over instead of resuming a rebuild cut short")
+    ] = False,
+) -> None:
+    """Rebuild the search index from the database (the index is only ever a copy).
+
+    The new index is built beside the old one, which keeps answering searches until the new one
+    is complete. Interrupted, the same command resumes where it stopped."""
     settings = Settings()
     engine = open_database(settings)
-    with Session(engine) as session:
-        count = open_index(settings).rebuild(archive_pages(session))
-    out.print(f"Indexed {count} page(s).")
+    with _bar("indexing pages") as progress:
+        report = rebuild_index(open_index(settings), engine, progress, resume=not fresh)
+    if report.resumed_after:
+        err.print(f"Resumed after document #{report.resumed_after}.")
+    out.print(f"Indexed {report.pages} page(s).")
+
+
+def _ready_index(settings: Settings, engine) -> SearchIndex:
+    """The search index, rebuilt from the database first (with a message and progress on
+    stderr) when it is missing, unreadable or of an older format."""
+
+    def explain(problem: str) -> None:
+        err.print(f"[yellow]sohoa: {escape(problem)}; rebuilding it from the database.[/yellow]")
+
+    with _bar("indexing pages") as progress:
+        return ready_index(open_index(settings), engine, explain, progress)
+
+
+class _bar:
+    """A Rich progress bar on stderr, shown only once there is progress to show, as a
+    `(done, total)` callback."""
+
+    def __init__(self, description: str):
+        self.description = description
+        self.bar: Progress | None = None
+
+    def __enter__(self):
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+            )
+            self.bar.start()
+            self.task = self.bar.add_task(self.description, total=total)
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @app.command()
@@ -321,7 +402,7 @@ def _print_metadata(metadata: dict) -> None:
 
 def _facet_summary(facets: dict[str, dict[str, int]]) -> str:
     """One line: each facet's values with their document counts, the most frequent first."""
-    labels = {"doc_type": "types", "year": "years", "issuer": "issuers"}
+    labels = {"doc_type": "types", "year": "years", "issuer": "issuers", "procedure": "procedures"}
     parts = []
     for name, label in labels.items():
         values = facets.get(name) or {}

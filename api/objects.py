@@ -17,7 +17,7 @@ from sohoa.archive import records
 from sohoa.archive.models import Document, Page
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
-from sohoa.search import SearchResults, WhooshIndex, document_pages
+from sohoa.search import SearchIndex, SearchResults, document_pages
 
 
 def ingest_report(report: BatchReport) -> dict[str, Any]:
@@ -38,9 +38,16 @@ def ingest_report(report: BatchReport) -> dict[str, Any]:
 
 
 def search_results(results: SearchResults) -> dict[str, Any]:
+    """`search --json` and `/api/search`: `total` documents matched, `hits` from `offset`, each
+    with its best page, every matched page, and snippets (HTML, matches in `<mark>`) from its
+    best pages; `facets` count every matched document; `suggestion` is "did you mean" ("" for
+    none)."""
     return {
         "query": results.query,
         "total": results.total,
+        "offset": results.offset,
+        "sort": results.sort,
+        "suggestion": results.suggestion,
         "hits": [
             {
                 "document_id": h.document_id,
@@ -49,7 +56,9 @@ def search_results(results: SearchResults) -> dict[str, Any]:
                 "pages": h.pages,
                 "score": h.score,
                 "snippet": h.snippet,
+                "snippets": [{"page": s.page, "text": s.text} for s in h.snippets],
                 "metadata": h.metadata,
+                "procedures": h.procedures,
             }
             for h in results.hits
         ],
@@ -132,7 +141,7 @@ class MetadataEdit:
 
 
 def edit_metadata(
-    session: Session, index: WhooshIndex, document_id: int, values: Mapping[str, str], actor: str
+    session: Session, index: SearchIndex, document_id: int, values: Mapping[str, str], actor: str
 ) -> MetadataEdit:
     """Correct fields of a document's metadata as a person read them (`sohoa edit`, `PATCH
     /api/documents/{id}/metadata`): every value is checked before any is stored, the changes

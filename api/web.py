@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from sohoa.api import objects
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
-from sohoa.search import QueryError, WhooshIndex, open_index
+from sohoa.search import SORTS, QueryError, SearchIndex, open_index, ready_index
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
     )
     app.state.engine = open_database(settings)
-    app.state.index = open_index(settings)
+    app.state.index = ready_index(open_index(settings), app.state.engine)
     app.include_router(router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
@@ -45,12 +45,12 @@ def _session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _index(request: Request) -> WhooshIndex:
+def _index(request: Request) -> SearchIndex:
     return request.app.state.index
 
 
 Db = Annotated[Session, Depends(_session)]
-Index = Annotated[WhooshIndex, Depends(_index)]
+Index = Annotated[SearchIndex, Depends(_index)]
 router = APIRouter()
 
 
@@ -110,13 +110,27 @@ def search(
     q: Annotated[
         str,
         Query(
-            description="words, with or without diacritics, and filters: "
-            '`type:"ke hoach"`, `year:2019..2024`, `issuer:"so khoa hoc"`, `number:45/KH-LHH`'
+            description='words, with or without diacritics; `"a phrase"`, `-left_out`, '
+            "`a OR b`; filters: "
+            '`type:"ke hoach"`, `year:2019..2024`, `date:2024-03..2024-07`, '
+            '`issuer:"so khoa hoc"`, `number:45/KH-LHH`, `procedure:QT-07`'
         ),
     ],
-    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    limit: Annotated[int, Query(ge=0, le=100)] = 10,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Annotated[str, Query(description=" | ".join(SORTS))] = "relevance",
 ) -> dict:
-    return objects.search_results(index.search(q, limit=limit))
+    return objects.search_results(index.search(q, limit=limit, offset=offset, sort=sort))
+
+
+@router.get(
+    "/api/documents/{document_id}/similar",
+    summary="Documents like this one (as `sohoa similar --json`)",
+)
+def similar(
+    document_id: int, index: Index, limit: Annotated[int, Query(ge=1, le=100)] = 10
+) -> dict:
+    return objects.search_results(index.more_like(document_id, limit=limit))
 
 
 async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:

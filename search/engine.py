@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 class QueryError(ValueError):
@@ -21,32 +23,90 @@ class IndexedPage:
     text: str
     raw_text: str = ""
     metadata: dict = field(default_factory=dict, hash=False)
+    procedures: tuple[str, ...] = ()  # codes of the ISO procedures the document is evidence for
+
+
+@dataclass
+class Snippet:
+    """A passage of one page with the matched words in `<mark>…</mark>` (the rest HTML-escaped)."""
+
+    page: int
+    text: str
 
 
 @dataclass
 class Hit:
-    """One document that matched: its best page first, every matched page listed."""
+    """One document that matched: its best page first, every matched page listed, and a
+    snippet from each of its best pages (at most `SNIPPET_PAGES`), best first."""
 
     document_id: int
     name: str
     page: int
     pages: list[int]
     score: float
-    snippet: str
+    snippets: list[Snippet] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)  # the document's HIT_METADATA, "" if absent
+    procedures: list[str] = field(default_factory=list)
+
+    @property
+    def snippet(self) -> str:
+        """The best page's snippet."""
+        return self.snippets[0].text if self.snippets else ""
 
 
 @dataclass
 class SearchResults:
-    """`total` matched documents, the first `limit` of them as `hits`; `facets` counts all
-    matched documents by each of `FACETS` (the issuer facet counts the issuing body's own line),
-    most frequent first, documents without a value left out."""
+    """`total` matched documents, `hits` the ones from `offset` (at most `limit`), in `sort`
+    order; `facets` counts all matched documents by each of `FACETS` (the issuer facet counts
+    the issuing body's own line), most frequent first, documents without a value left out.
+    `suggestion` is the query with misspelled words replaced by words of the index ("did you
+    mean"), or "" when every word was found."""
 
     query: str
     total: int
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    offset: int = 0
+    sort: str = "relevance"
+    suggestion: str = ""
 
 
 HIT_METADATA = ("doc_type", "number", "date", "issuer", "subject")
-FACETS = ("doc_type", "year", "issuer")
+FACETS = ("doc_type", "year", "issuer", "procedure")
+SORTS = ("relevance", "newest", "oldest")
+SNIPPET_PAGES = 3
+MAX_LIMIT = 100
+
+
+class IndexBuilder(Protocol):
+    """A new index being built beside the live one (see `SearchIndex.start_rebuild`)."""
+
+    after_document: int  # the checkpoint: every document up to this id is in
+    pages: int  # pages written so far
+    resumed: bool
+
+    def add(self, pages: list[IndexedPage]) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class SearchIndex(Protocol):
+    """What callers may ask of a search engine; every engine answers the same plain data."""
+
+    def index_pages(self, pages: Iterable[IndexedPage]) -> int: ...
+
+    def delete(self, document_id: int) -> None: ...
+
+    def search(
+        self, query: str, limit: int = 10, offset: int = 0, sort: str = "relevance"
+    ) -> SearchResults: ...
+
+    def more_like(self, document_id: int, limit: int = 10) -> SearchResults: ...
+
+    def rebuild(self, pages: Iterable[IndexedPage]) -> int: ...
+
+    def start_rebuild(self, resume: bool = True) -> IndexBuilder: ...
+
+    def problem(self) -> str | None: ...
+
+    def page_count(self) -> int: ...

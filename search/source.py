@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive.models import Document, Page
@@ -11,15 +12,49 @@ from sohoa.search.engine import IndexedPage
 
 
 def indexed_page(page: Page, name: str, metadata: dict | None = None) -> IndexedPage:
-    """A stored page as the index sees it; `metadata` is its document's `record_metadata`."""
+    """A stored page as the index sees it; `metadata` is its document's `record_metadata`
+    (its `procedures`, once the ISO trail links records to procedures, are indexed too)."""
+    metadata = dict(metadata or {})
+    procedures = tuple(metadata.get("procedures") or ())
     return IndexedPage(
-        page.document_id, name, page.number, page.text, page.raw_text, dict(metadata or {})
+        page.document_id, name, page.number, page.text, page.raw_text, metadata, procedures
     )
 
 
 def archive_pages(session: Session) -> Iterator[IndexedPage]:
-    """Every page of every ingested document, for rebuilding the index."""
-    yield from _pages(session, Document.status == "ingested")
+    """Every page of every ingested document, in document order, for rebuilding the index."""
+    for batch in document_batches(session):
+        yield from batch
+
+
+def document_batches(
+    session: Session, after_document: int = 0, pages_per_batch: int = 1000
+) -> Iterator[list[IndexedPage]]:
+    """The pages of ingested documents with ids above `after_document`, in id order, as batches
+    of whole documents of about `pages_per_batch` pages: what a resumable rebuild writes and
+    checkpoints at a time. Read a batch at a time, so a large archive never sits in memory."""
+    while True:
+        ids = session.exec(
+            select(Document.id)
+            .where(Document.status == "ingested", Document.id > after_document)
+            .order_by(Document.id)
+            .limit(max(1, pages_per_batch // 4))
+        ).all()
+        if not ids:
+            return
+        batch = list(_pages(session, Document.id.in_(ids)))
+        if batch:
+            yield batch
+        after_document = ids[-1]
+
+
+def archive_page_count(session: Session) -> int:
+    """How many pages the ingested documents have: the index should hold as many."""
+    return session.exec(
+        select(func.count(Page.id))
+        .join(Document, Document.id == Page.document_id)
+        .where(Document.status == "ingested")
+    ).one()
 
 
 def document_pages(session: Session, document_id: int) -> list[IndexedPage]:

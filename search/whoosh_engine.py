@@ -1,35 +1,58 @@
 """The embedded search engine: a Whoosh index of pages in the archive's data directory.
 
-The index holds one entry per page and is only ever a copy: the database is the truth, and
-`rebuild` makes the index again from it. Results are grouped per document (best page first, every
+The index holds one entry per page and is only ever a copy: the database is the truth, and a
+rebuild makes the index again from it. Results are grouped per document (best page first, every
 matched page listed), because staff look for records, not pages.
 
-Each page also carries its document's metadata: the issuer, subject, signer and number as
-searchable text on page 1 (found by ordinary words, ranked above page text), and on every page
-the fields that filter and facet (`doc_type`, `year`, the issuing body's line, the number), so a
-filter keeps a document's every page. An index made before a field existed gains it on the next
-write (its older pages get metadata when `sohoa reindex` or an edit indexes them again).
+Each page carries its document's metadata: the first page as searchable words (type, issuer,
+subject, signer, number; ranked above words of the page), every page as filter and facet fields
+(`doc_type`, `year`, `date`, the issuing body's line, the number, the procedures), kept in
+columns so that grouping, sorting and counting read arrays instead of each page's stored text.
+
+Speed: a query scores every matching page (Whoosh's cost), then documents are grouped and
+counted from the columns; only the hits shown are highlighted. One searcher is kept open and
+refreshed when the index changes; one writer at a time (Whoosh's lock, waited for).
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import threading
+from bisect import bisect_right
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import highlight, index
-from whoosh.fields import ID, STORED, TEXT, Schema
-from whoosh.qparser import AndGroup, MultifieldParser
-from whoosh.query import And, Every, Or, Phrase, Query, Term, TermRange
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.query import And, AndMaybe, Every, NumericRange, Or, Phrase, Query, Term, TermRange
 
 from sohoa.archive import records
 from sohoa.archive import text as vietnamese
 from sohoa.search.analysis import exact_analyzer, folded_analyzer
-from sohoa.search.engine import FACETS, HIT_METADATA, Hit, IndexedPage, QueryError, SearchResults
-from sohoa.search.filters import Filters, split_filters
+from sohoa.search.engine import (
+    FACETS,
+    HIT_METADATA,
+    MAX_LIMIT,
+    SNIPPET_PAGES,
+    SORTS,
+    Hit,
+    IndexedPage,
+    QueryError,
+    SearchResults,
+    Snippet,
+)
+from sohoa.search.query import Clause, ParsedQuery, Words, parse
 
+FORMAT = 2  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT_FILE = "sohoa-index.json"
 EXACT_BOOST = 2.0
 RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
-META_BOOST = 1.5  # a word of the issuer, subject or signer says more than one in the body
+META_BOOST = 1.5  # a word of the type, issuer or subject says more than one in the body
+NUMBER_BOOST = 8.0  # a document number typed whole is the record with that number
+PROXIMITY_BOOST = 1.5  # the words typed together, found together
 BOOSTS = {
     "exact": EXACT_BOOST,
     "folded": 1.0,
@@ -37,151 +60,303 @@ BOOSTS = {
     "meta_exact": EXACT_BOOST * META_BOOST,
     "meta_folded": META_BOOST,
 }
-SEARCHED_METADATA = ("issuer", "subject", "signer", "number")
+EXACT_FIELDS = {"exact", "meta_exact"}
+SEARCHED_METADATA = ("doc_type", "issuer", "subject", "signer", "number")
 WRITER_TIMEOUT_SECONDS = 60
+SUGGEST_BELOW = 3  # "did you mean" is offered when fewer documents than this match
 
 
 def _schema() -> Schema:
     return Schema(
         page_key=ID(unique=True),
-        document_id=ID(stored=True),
-        page=STORED,
+        document_id=NUMERIC(int, bits=64, stored=True, sortable=True),
+        page=NUMERIC(int, stored=True, sortable=True),
         name=STORED,
         exact=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
-        raw=_raw_field(),
-        **_metadata_fields(),
+        # the raw OCR text, folded, not stored: a fallback for words repair got wrong
+        raw=TEXT(analyzer=folded_analyzer(), phrase=True),
+        meta_exact=TEXT(analyzer=exact_analyzer(), phrase=True),
+        meta_folded=TEXT(analyzer=folded_analyzer(), phrase=True),
+        doc_type=ID(sortable=True),  # the DOC_TYPES name
+        year=ID(sortable=True),  # YYYY
+        date=ID(sortable=True),  # YYYY, YYYY-MM or YYYY-MM-DD: sorts and ranges as text
+        issuer=TEXT(analyzer=folded_analyzer(), phrase=True),  # the issuing body's line
+        issuer_name=ID(sortable=True),  # the same line as printed, for the facet
+        number=ID,  # the whole number, folded and lowercase: 45/kh-lhh
+        number_parts=TEXT(analyzer=folded_analyzer(), phrase=True),  # 45, kh, lhh
+        procedure=KEYWORD(commas=True),  # QT-07 (filter)
+        procedures=ID(sortable=True),  # "QT-01,QT-07" (facet)
+        meta=STORED,  # HIT_METADATA, for hits
     )
 
 
-def _metadata_fields() -> dict:
-    """The document's metadata: searchable text (page 1), then filter and facet fields."""
-    return {
-        "meta_exact": TEXT(analyzer=exact_analyzer(), phrase=True),
-        "meta_folded": TEXT(analyzer=folded_analyzer(), phrase=True),
-        "doc_type": ID,  # the DOC_TYPES name
-        "year": ID,  # YYYY
-        "issuer": TEXT(analyzer=folded_analyzer(), phrase=True),  # the issuing body's line
-        "number": ID,  # the whole number, folded and lowercase: 45/kh-lhh
-        "number_parts": TEXT(analyzer=folded_analyzer(), phrase=True),  # 45, kh, lhh
-        "meta": STORED,  # HIT_METADATA, for hits and facets
-    }
-
-
-def _raw_field() -> TEXT:
-    """The raw OCR text, folded and not stored: a fallback for words repair got wrong, found
-    with or without diacritics; snippets always come from the repaired text."""
-    return TEXT(analyzer=folded_analyzer(), phrase=True)
-
-
 class WhooshIndex:
-    """Pages of the archive in a Whoosh index at `directory`."""
+    """Pages of the archive in a Whoosh index at `directory`; a rebuild is made beside it (in
+    `<directory>.building`) while this one keeps serving, then moved into its place."""
 
     def __init__(self, directory: Path):
-        self.directory = directory
+        self.directory = Path(directory)
+        self.building = self.directory.with_name(self.directory.name + ".building")
+        self._lock = threading.Lock()
+        self._searcher = None
+        self._opened_inode = None
+
+    # -- writing -----------------------------------------------------------------------------
 
     def index_pages(self, pages: Iterable[IndexedPage]) -> int:
-        """Add pages, replacing whatever the index held for their documents; return the count."""
+        """Add pages, replacing whatever the index held for their documents; return the count.
+        While a rebuild is under way the pages go into the new index too, so it misses nothing."""
         pages = list(pages)
-        with self._writer() as writer:
-            for document_id in {p.document_id for p in pages}:
-                writer.delete_by_term("document_id", str(document_id))
-            for page in pages:
-                writer.add_document(**_fields(page))
+        for directory in self._live_directories():
+            with _writer(directory) as writer:
+                for document_id in {p.document_id for p in pages}:
+                    writer.delete_by_term("document_id", document_id)
+                for page in pages:
+                    writer.add_document(**_fields(page))
         return len(pages)
 
     def delete(self, document_id: int) -> None:
         """Remove every page of a document."""
-        with self._writer() as writer:
-            writer.delete_by_term("document_id", str(document_id))
+        for directory in self._live_directories():
+            with _writer(directory) as writer:
+                writer.delete_by_term("document_id", document_id)
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
-        """Throw the index away and build it again from `pages` (the database's)."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        ix = index.create_in(str(self.directory), _schema())
-        count = 0
-        with ix.writer(timeout=WRITER_TIMEOUT_SECONDS) as writer:
-            for page in pages:
-                writer.add_document(**_fields(page))
-                count += 1
-        return count
+        """Build the index again from `pages` (the database's, in document order) and put it in
+        place of the old one, which serves until then."""
+        builder = self.start_rebuild(resume=False)
+        batch: list[IndexedPage] = []
+        for page in pages:
+            if batch and page.document_id != batch[-1].document_id and len(batch) >= 1000:
+                builder.add(batch)
+                batch = []
+            batch.append(page)
+        builder.add(batch)
+        builder.finish()
+        return builder.pages
+
+    def start_rebuild(self, resume: bool = True) -> Builder:
+        """A builder for a new index beside this one, picking up an unfinished rebuild (after
+        its last checkpoint) when `resume`, else starting afresh."""
+        return Builder(self, resume)
+
+    def _live_directories(self) -> list[Path]:
+        self._ensure()
+        return [self.directory] + ([self.building] if self.building.exists() else [])
+
+    # -- state -------------------------------------------------------------------------------
+
+    def problem(self) -> str | None:
+        """Why this index cannot serve as it is (missing, unreadable, of another format), or
+        None when it can; the caller rebuilds it from the database."""
+        if not index.exists_in(str(self.directory)):
+            return "the search index is missing"
+        try:
+            made = json.loads((self.directory / FORMAT_FILE).read_text()).get("format")
+        except (OSError, ValueError, AttributeError):
+            made = None
+        if made != FORMAT:
+            return f"the search index was made by another version of sohoa (format {made})"
+        try:
+            with index.open_dir(str(self.directory)).searcher() as searcher:
+                searcher.doc_count()
+                for name in ("exact", "folded"):
+                    next(iter(searcher.lexicon(name)), None)
+        except Exception as error:  # noqa: BLE001 - any failure to read is a broken index
+            return f"the search index cannot be read ({type(error).__name__}: {error})"
+        return None
 
     def page_count(self) -> int:
-        with self._open().searcher() as searcher:
-            return searcher.doc_count()
+        with self._lock:
+            return self._current_searcher().doc_count()
 
-    def search(self, query: str, limit: int = 10) -> SearchResults:
-        """Documents matching every word of `query`, with or without diacritics, best first,
-        kept by its filters (`type:`, `year:`, `issuer:`, `number:`; see `search.filters`)."""
-        text = vietnamese.nfc(query).strip()
-        if not text:
-            raise QueryError("the query is empty: type a few words to search for")
-        words, filters = split_filters(text)
-        keep = _filter_query(filters) if filters else None
-        ix = self._open()
-        if filters and not all(name in ix.schema for name in _metadata_fields()):
-            # made before metadata existed and not written since: no page has a value to filter
-            return SearchResults(query=text, total=0, facets=_facets([]))
-        fields = [name for name in BOOSTS if name in ix.schema]  # an older index lacks some
-        if words:
-            parser = MultifieldParser(fields, ix.schema, fieldboosts=BOOSTS, group=AndGroup)
-            parsed = parser.parse(words)
-        else:
-            parsed = Every()  # filters alone: every document they keep
-        with ix.searcher() as searcher:
-            results = searcher.search(parsed, limit=None, terms=True, filter=keep)
-            results.formatter = MarkFormatter(between=" … ")
-            results.fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-            hits = _group_by_document(results)
-        return SearchResults(
-            query=text, total=len(hits), hits=hits[: max(limit, 0)], facets=_facets(hits)
-        )
+    # -- searching ---------------------------------------------------------------------------
 
-    def _open(self):
+    def search(
+        self, query: str, limit: int = 10, offset: int = 0, sort: str = "relevance"
+    ) -> SearchResults:
+        """Documents matching `query` (see `search.query` for the language), `limit` of them
+        from `offset` in `sort` order, with facets over every match and "did you mean"."""
+        parsed = parse(query)
+        limit, offset = _checked_page(limit, offset)
+        if sort not in SORTS:
+            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        with self._lock:
+            searcher = self._current_searcher()
+            matches = _Matches(searcher, parsed)
+            ordered = matches.documents(sort)
+            hits = [matches.hit(docnums) for docnums in ordered[offset : offset + limit]]
+            suggestion = _suggestion(searcher, parsed) if len(ordered) < SUGGEST_BELOW else ""
+            return SearchResults(
+                query=parsed.text,
+                total=len(ordered),
+                hits=hits,
+                facets=matches.facets(ordered),
+                offset=offset,
+                sort=sort,
+                suggestion=suggestion,
+            )
+
+    def more_like(self, document_id: int, limit: int = 10) -> SearchResults:
+        """Documents about the same thing as document `document_id`: its most telling words
+        (frequent in it, rare in the archive) searched for, the document itself left out."""
+        limit, _ = _checked_page(limit, 0)
+        with self._lock:
+            searcher = self._current_searcher()
+            own = list(searcher.document_numbers(document_id=document_id))
+            if not own:
+                return SearchResults(query=f"like:{document_id}", total=0, facets=_no_facets())
+            text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
+            terms = searcher.key_terms_from_text("folded", text, numterms=15)
+            like = Or([Term("folded", word, boost=weight) for word, weight in terms])
+            results = searcher.search(like, limit=None, mask=set(own))
+            matches = _Matches(searcher, None, results=results, terms=[w for w, _ in terms])
+            ordered = matches.documents("relevance")
+            return SearchResults(
+                query=f"like:{document_id}",
+                total=len(ordered),
+                hits=[matches.hit(docnums) for docnums in ordered[:limit]],
+                facets=matches.facets(ordered),
+            )
+
+    def _current_searcher(self):
+        """The open searcher, refreshed when the index changed or was replaced by a rebuild."""
+        self._ensure()
+        inode = self.directory.stat().st_ino
+        if self._searcher is None or inode != self._opened_inode:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = index.open_dir(str(self.directory)).searcher()
+            self._opened_inode = inode
+        elif not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def _ensure(self) -> None:
+        """An empty index of the current format when there is none."""
         if not index.exists_in(str(self.directory)):
-            self.directory.mkdir(parents=True, exist_ok=True)
-            return index.create_in(str(self.directory), _schema())
-        return index.open_dir(str(self.directory))
+            _create(self.directory)
 
-    def _writer(self):
-        """A writer on the index; an index made before a field existed (raw text, metadata)
-        gains it, so an archive keeps working without a reindex (its older pages get the new
-        fields when they are indexed again)."""
-        writer = self._open().writer(timeout=WRITER_TIMEOUT_SECONDS)
-        for name, field_type in _schema().items():
-            if name not in writer.schema:
-                writer.add_field(name, field_type)
-        return writer
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+                self._searcher = None
 
 
-class MarkFormatter(highlight.HtmlFormatter):
-    """Matched words as plain `<mark>…</mark>`; the rest of the snippet is HTML-escaped."""
+class Builder:
+    """A new index made beside the live one in batches of whole documents. After each batch a
+    checkpoint names the last document written, so an interrupted rebuild resumes after it;
+    `finish` puts the new index in place of the old one."""
 
-    template = "<mark>%(t)s</mark>"
+    CHECKPOINT = "sohoa-rebuild.json"
+
+    def __init__(self, live: WhooshIndex, resume: bool):
+        self.live = live
+        self.directory = live.building
+        checkpoint = self._checkpoint() if resume else None
+        if checkpoint is None:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            _create(self.directory)
+            checkpoint = {"after_document": 0, "pages": 0}
+            self._save(checkpoint)
+        self.after_document: int = checkpoint["after_document"]
+        self.pages: int = checkpoint["pages"]
+        self.resumed = self.after_document > 0
+
+    def add(self, pages: list[IndexedPage]) -> None:
+        """Write whole documents (ids above the checkpoint, in order) and move the checkpoint.
+        Their pages are deleted first: a batch committed before a crash moved the checkpoint,
+        or the live writes of a rebuild in progress, may have put them there already."""
+        if not pages:
+            return
+        with _writer(self.directory) as writer:
+            writer.delete_by_query(
+                NumericRange("document_id", pages[0].document_id, pages[-1].document_id)
+            )
+            for page in pages:
+                writer.add_document(**_fields(page))
+        self.after_document = pages[-1].document_id
+        self.pages += len(pages)
+        self._save({"after_document": self.after_document, "pages": self.pages})
+
+    def finish(self) -> None:
+        """Swap the new index in; searches already running finish on the old files."""
+        (self.directory / self.CHECKPOINT).unlink(missing_ok=True)
+        old = self.live.directory.with_name(self.live.directory.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if self.live.directory.exists():
+            os.replace(self.live.directory, old)
+        os.replace(self.directory, self.live.directory)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _checkpoint(self) -> dict | None:
+        try:
+            saved = json.loads((self.directory / self.CHECKPOINT).read_text())
+            if index.exists_in(str(self.directory)):
+                return {key: int(saved[key]) for key in ("after_document", "pages")}
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        return None
+
+    def _save(self, checkpoint: dict) -> None:
+        path = self.directory / self.CHECKPOINT
+        path.with_suffix(".tmp").write_text(json.dumps(checkpoint))
+        os.replace(path.with_suffix(".tmp"), path)
+
+
+def _create(directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    index.create_in(str(directory), _schema())
+    (directory / FORMAT_FILE).write_text(json.dumps({"format": FORMAT}))
+
+
+def _writer(directory: Path):
+    """The index's one writer, waited for while another process or thread holds it."""
+    return index.open_dir(str(directory)).writer(timeout=WRITER_TIMEOUT_SECONDS)
+
+
+def _checked_page(limit: int, offset: int) -> tuple[int, int]:
+    if not 0 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must be 0 or more, not {offset}")
+    return limit, offset
+
+
+# -- indexing ---------------------------------------------------------------------------------
 
 
 def _fields(page: IndexedPage) -> dict:
     text = vietnamese.normalize(page.text)
     metadata = records.metadata_of(page.metadata)
+    searched = "\n".join(metadata[name] for name in SEARCHED_METADATA if metadata[name])
+    if page.page != 1:
+        searched = ""  # the record's words belong to its first page, where they are printed
+    procedures = sorted({code.strip().upper() for code in page.procedures if code.strip()})
     fields = {
         "page_key": f"{page.document_id}:{page.page}",
-        "document_id": str(page.document_id),
+        "document_id": page.document_id,
         "page": page.page,
         "name": page.name,
         "exact": text,
         "folded": text,
         "raw": page.raw_text,
+        "meta_exact": searched,
+        "meta_folded": searched,
         "issuer": records.issuing_body(metadata["issuer"]),
         "number_parts": metadata["number"],
         "meta": {name: metadata[name] for name in HIT_METADATA},
     }
-    if page.page == 1:
-        searched = "\n".join(metadata[name] for name in SEARCHED_METADATA if metadata[name])
-        fields["meta_exact"] = fields["meta_folded"] = searched
     keys = {
         "doc_type": metadata["doc_type"],
         "year": _year(metadata["date"]),
+        "date": metadata["date"] if _year(metadata["date"]) else "",
+        "issuer_name": records.issuing_body(metadata["issuer"]),
         "number": _number_key(metadata["number"]),
+        "procedure": ",".join(procedures),
+        "procedures": ",".join(procedures),
     }
     fields.update((name, value) for name, value in keys.items() if value)  # no empty terms
     return fields
@@ -195,21 +370,75 @@ def _number_key(number: str) -> str:
     return vietnamese.fold(vietnamese.normalize(number)).lower().replace(" ", "")
 
 
-def _filter_query(filters: Filters) -> Query:
+# -- queries ----------------------------------------------------------------------------------
+
+
+def _text_query(parsed: ParsedQuery) -> Query:
+    """Every required clause, the words typed together boosted when found together."""
+    required = [_clause_query(clause) for clause in parsed.required]
+    query = And(required) if len(required) > 1 else (required[0] if required else Every())
+    words = parsed.plain_words()
+    if len(words) > 1 and len(words) == len(parsed.required):
+        syllables = [s for w in words for s in _tokens(w, "folded")]
+        near = Phrase("folded", syllables, slop=1, boost=PROXIMITY_BOOST)
+        query = AndMaybe(query, near)
+    return query
+
+
+def _clause_query(clause: Clause) -> Query:
+    alternatives = [_words_query(words) for words in clause.alternatives]
+    return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
+
+
+def _words_query(words: Words) -> Query:
+    """A word or phrase in any of the text fields, with their boosts; a document number also
+    in the record's number, where it counts most."""
+    queries = []
+    for name, boost in BOOSTS.items():
+        tokens = _tokens(words, name)
+        if not tokens:
+            continue
+        if len(tokens) == 1:
+            queries.append(Term(name, tokens[0], boost=boost))
+        else:
+            queries.append(Phrase(name, tokens, boost=boost))
+    if words.is_number:
+        queries.append(Term("number", _number_key(words.text), boost=NUMBER_BOOST))
+    return Or(queries)
+
+
+def _tokens(words: Words, field: str) -> list[str]:
+    analyzer = exact_analyzer() if field in EXACT_FIELDS else folded_analyzer()
+    return [token.text for token in analyzer(words.text)]
+
+
+def _excluded_query(parsed: ParsedQuery) -> Query | None:
+    """What a left-out word matches: the page text, the raw text or the metadata."""
+    if not parsed.excluded:
+        return None
+    return Or([_clause_query(clause) for clause in parsed.excluded])
+
+
+def _filter_query(parsed: ParsedQuery) -> Query | None:
     """Every kind of filter must hold; within a kind, any of its values."""
+    filters = parsed.filters
+    if not filters:
+        return None
     kinds = [
         [Term("doc_type", name) for name in filters.doc_types],
         [TermRange("year", first, last) for first, last in filters.years],
-        [_words_query("issuer", issuer) for issuer in filters.issuers],
+        [TermRange("date", first, last + "~") for first, last in filters.dates],
+        [_words_filter("issuer", issuer) for issuer in filters.issuers],
         [
-            Or([Term("number", _number_key(n)), _words_query("number_parts", n)])
+            Or([Term("number", _number_key(n)), _words_filter("number_parts", n)])
             for n in filters.numbers
         ],
+        [Term("procedure", code) for code in filters.procedures],
     ]
     return And([Or(queries) for queries in kinds if queries])
 
 
-def _words_query(field: str, value: str) -> Query:
+def _words_filter(field: str, value: str) -> Query:
     """The words of `value` in that order, with or without diacritics."""
     words = [token.text for token in folded_analyzer()(value)]
     if not words:
@@ -217,49 +446,183 @@ def _words_query(field: str, value: str) -> Query:
     return Phrase(field, words) if len(words) > 1 else Term(field, words[0])
 
 
-def _facets(hits: list[Hit]) -> dict[str, dict[str, int]]:
-    """How many of the matched documents have each value, most frequent first."""
-    counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-    for hit in hits:
-        values = {
-            "doc_type": hit.metadata.get("doc_type", ""),
-            "year": _year(hit.metadata.get("date", "")),
-            "issuer": records.issuing_body(hit.metadata.get("issuer", "")),
+# -- results ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Document:
+    """One matched document: its pages' docnums, best first, and its best score."""
+
+    docnums: list[int]
+    score: float
+
+
+class _Matches:
+    """Every page a query matched, grouped into documents through the index's columns."""
+
+    def __init__(self, searcher, parsed: ParsedQuery | None, results=None, terms=None):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.columns = {
+            name: _Column(reader, name)
+            for name in ("document_id", "page", "doc_type", "year", "date", "issuer_name")
         }
-        for name, value in values.items():
-            if value:
-                counts[name][value] = counts[name].get(value, 0) + 1
-    return {
-        name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
-        for name, values in counts.items()
-    }
+        self.columns["procedure"] = _Column(reader, "procedures")
+        if results is None:
+            results = searcher.search(_text_query(parsed), limit=None, filter=_filter_query(parsed))
+        self.results = results
+        self.excluded = self._excluded(parsed)
+        self.terms = terms if terms is not None else _highlight_terms(parsed)
 
+    def _excluded(self, parsed: ParsedQuery | None) -> set[int]:
+        """Documents with a left-out word on any page: left out whole, not page by page."""
+        query = _excluded_query(parsed) if parsed else None
+        if query is None:
+            return set()
+        document_id = self.columns["document_id"]
+        return {document_id[n] for n in self.searcher.docs_for_query(query)}
 
-def _group_by_document(results) -> list[Hit]:
-    """One hit per document: the first (best-scored) page, and every matched page in order."""
-    hits: dict[str, Hit] = {}
-    for result in results:
-        key = result["document_id"]
-        if key in hits:
-            hits[key].pages.append(result["page"])
-            continue
-        hits[key] = Hit(
-            document_id=int(key),
-            name=result["name"],
-            page=result["page"],
-            pages=[result["page"]],
-            score=round(result.score, 4),
-            snippet=_snippet(result),
-            metadata={name: (result.get("meta") or {}).get(name, "") for name in HIT_METADATA},
+    def documents(self, sort: str) -> list[_Document]:
+        document_id = self.columns["document_id"]
+        grouped: dict[int, _Document] = {}
+        for docnum, score in self.results.items():
+            key = document_id[docnum]
+            if key in self.excluded:
+                continue
+            if key in grouped:
+                grouped[key].docnums.append(docnum)
+            else:
+                grouped[key] = _Document([docnum], score)
+        documents = list(grouped.values())  # best score first
+        if sort != "relevance":
+            date = self.columns["date"]
+            dated = [d for d in documents if date[d.docnums[0]]]
+            undated = [d for d in documents if not date[d.docnums[0]]]
+            dated.sort(key=lambda d: date[d.docnums[0]], reverse=sort == "newest")
+            documents = dated + undated  # stable: equal dates stay best first
+        return documents
+
+    def facets(self, documents: list[_Document]) -> dict[str, dict[str, int]]:
+        """How many of the matched documents have each value, most frequent first."""
+        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
+        columns = {
+            "doc_type": self.columns["doc_type"],
+            "year": self.columns["year"],
+            "issuer": self.columns["issuer_name"],
+            "procedure": self.columns["procedure"],
+        }
+        for document in documents:
+            docnum = document.docnums[0]
+            for name, column in columns.items():
+                value = column[docnum]
+                for part in value.split(",") if name == "procedure" else [value]:
+                    if part:
+                        counts[name][part] = counts[name].get(part, 0) + 1
+        return {
+            name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
+            for name, values in counts.items()
+        }
+
+    def hit(self, document: _Document) -> Hit:
+        """The document as shown: snippets from its best pages, its metadata."""
+        best = [self.searcher.stored_fields(n) for n in document.docnums[:SNIPPET_PAGES]]
+        first = best[0]
+        pages = sorted(self.columns["page"][n] for n in document.docnums)
+        procedures = self.columns["procedure"][document.docnums[0]]
+        return Hit(
+            document_id=first["document_id"],
+            name=first["name"],
+            page=first["page"],
+            pages=pages,
+            score=round(document.score, 4),
+            snippets=[Snippet(stored["page"], self._snippet(stored)) for stored in best],
+            metadata={name: (first.get("meta") or {}).get(name, "") for name in HIT_METADATA},
+            procedures=procedures.split(",") if procedures else [],
         )
-    for hit in hits.values():
-        hit.pages.sort()
-    return list(hits.values())
+
+    def _snippet(self, stored: dict) -> str:
+        """Matched words marked in the accented text, with or without their diacritics."""
+        text = stored.get("exact", "")
+        if self.terms:
+            fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
+            found = highlight.highlight(
+                text,
+                frozenset(self.terms),
+                folded_analyzer(),
+                fragmenter,
+                MarkFormatter(between=" … "),
+                top=2,
+            )
+            if found:
+                return found
+        return highlight.htmlescape(text[:200])
 
 
-def _snippet(result) -> str:
-    """Matched words marked with <mark>; folded matches are marked in the accented text."""
-    snippet = result.highlights("exact", top=2)
-    if not snippet:
-        snippet = result.highlights("folded", text=result["exact"], top=2)
-    return snippet or highlight.htmlescape(result["exact"][:200])
+class _Column:
+    """One field's column over every segment, read by document number. (Whoosh's own reader
+    over several segments loses its place when a segment has no value in the column.)"""
+
+    def __init__(self, reader, name: str):
+        leaves = [(leaf, base) for leaf, base in reader.leaf_readers() if leaf.doc_count_all()]
+        self.offsets = [base for _, base in leaves]
+        self.readers = [leaf.column_reader(name) for leaf, _ in leaves]
+
+    def __getitem__(self, docnum: int):
+        segment = bisect_right(self.offsets, docnum) - 1
+        return self.readers[segment][docnum - self.offsets[segment]]
+
+
+class MarkFormatter(highlight.HtmlFormatter):
+    """Matched words as plain `<mark>…</mark>`; the rest of the snippet is HTML-escaped."""
+
+    template = "<mark>%(t)s</mark>"
+
+
+def _highlight_terms(parsed: ParsedQuery | None) -> list[str]:
+    if parsed is None:
+        return []
+    return [
+        token
+        for clause in parsed.required
+        for words in clause.alternatives
+        for token in _tokens(words, "folded")
+    ]
+
+
+def _no_facets() -> dict[str, dict[str, int]]:
+    return {name: {} for name in FACETS}
+
+
+# -- did you mean -----------------------------------------------------------------------------
+
+
+def _suggestion(searcher, parsed: ParsedQuery) -> str:
+    """The query with each word the index does not hold replaced by the closest word it does
+    hold (fewest edits, then the most pages): typed with diacritics, from the accented words;
+    without, from the folded ones. "" when nothing needs replacing or nothing is close."""
+    reader = searcher.reader()
+    text = parsed.text
+    changed = False
+    for words in parsed.plain_words():
+        if words.is_number or len(words.syllables) != 1:
+            continue
+        field = "exact" if words.accented else "folded"
+        word = _tokens(words, field)[0]
+        if reader.doc_frequency(field, word) or len(word) < 3:
+            continue
+        best = _closest(reader, field, word)
+        if best:
+            text = text.replace(words.text, best, 1)
+            changed = True
+    return text if changed else ""
+
+
+def _closest(reader, field: str, word: str) -> str:
+    candidates = []
+    for distance in (1, 2) if len(word) > 4 else (1,):
+        candidates = [c for c in reader.terms_within(field, word, distance, prefix=1) if c != word]
+        if candidates:
+            break
+    if not candidates:
+        return ""
+    return max(candidates, key=lambda c: (reader.doc_frequency(field, c), c))

@@ -110,21 +110,6 @@ def test_repaired_text_comes_first_and_raw_ocr_text_is_a_fallback(tmp_path):
     assert found[1].snippet.startswith("Đăng <mark>ký</mark>")  # shown from the repaired text
 
 
-def test_an_index_made_before_the_raw_field_keeps_working(tmp_path):
-    from whoosh import index as whoosh_index
-
-    from sohoa.search.whoosh_engine import _schema
-
-    old = _schema()
-    old.remove("raw")
-    (tmp_path / "index").mkdir()
-    whoosh_index.create_in(str(tmp_path / "index"), old)
-    index = WhooshIndex(tmp_path / "index")
-    assert index.search("ke hoach").total == 0
-    index.index_pages([IndexedPage(1, "a.pdf", 1, "Kế hoạch", raw_text="K& hoach")])
-    assert [h.document_id for h in index.search("k hoach").hits] == [1]
-
-
 PLAN = {
     "issuer": "UBND TỈNH BẮC GIANG\nSỞ KHOA HỌC VÀ CÔNG NGHỆ",
     "number": "45/KH-SKHCN",
@@ -223,11 +208,13 @@ def test_facets_count_every_matched_document_once(described):
         "doc_type": {"Kế hoạch": 2, "Báo cáo": 1},
         "year": {"2019": 1, "2021": 1, "2024": 1},
         "issuer": {"SỞ KHOA HỌC VÀ CÔNG NGHỆ": 2, "SỞ TƯ PHÁP": 1},
+        "procedure": {},
     }
     assert list(results.facets["doc_type"]) == ["Kế hoạch", "Báo cáo"]  # most frequent first
     narrowed = described.search("ke hoach year:2024")
     assert narrowed.facets["doc_type"] == {"Kế hoạch": 1}
-    assert described.search("khong co tu nay").facets == {"doc_type": {}, "year": {}, "issuer": {}}
+    empty = {"doc_type": {}, "year": {}, "issuer": {}, "procedure": {}}
+    assert described.search("khong co tu nay").facets == empty
 
 
 def test_reindexing_a_document_updates_its_metadata(described):
@@ -258,29 +245,133 @@ def test_a_malformed_filter_is_a_clear_error(described, query, message):
     assert str(error.value).startswith(message)
 
 
-def test_an_index_made_before_metadata_keeps_working_and_gains_it(tmp_path):
-    from whoosh import index as whoosh_index
-
-    from sohoa.search.whoosh_engine import _metadata_fields, _schema
-
-    old = _schema()
-    for name in _metadata_fields():
-        old.remove(name)
-    (tmp_path / "index").mkdir()
-    ix = whoosh_index.create_in(str(tmp_path / "index"), old)
-    with ix.writer() as writer:
-        writer.add_document(
-            page_key="1:1",
-            document_id="1",
-            page=1,
-            name="a.pdf",
-            exact="Kế hoạch",
-            folded="Kế hoạch",
-        )
+@pytest.fixture
+def archive(tmp_path):
+    """Five documents for the query language, sorting, paging, snippets and suggestions."""
     index = WhooshIndex(tmp_path / "index")
-    (hit,) = index.search("ke hoach").hits
-    assert hit.metadata["doc_type"] == "" and index.search("ke hoach").facets["doc_type"] == {}
-    assert index.search("ke hoach type:ke_hoach").total == 0
-    index.index_pages([IndexedPage(2, "b.pdf", 1, "Kế hoạch", metadata=PLAN)])
-    assert found(index, "ke hoach type:ke_hoach") == [2]
-    assert set(found(index, "ke hoach")) == {1, 2}
+    index.index_pages(
+        [
+            IndexedPage(1, "kh.pdf", 1, "Kế hoạch số hóa tài liệu", metadata=PLAN),
+            IndexedPage(1, "kh.pdf", 2, "Phụ lục: dự thảo kinh phí số hóa", metadata=PLAN),
+            IndexedPage(1, "kh.pdf", 3, "Danh mục hồ sơ lưu trữ", metadata=PLAN),
+            IndexedPage(2, "bc.pdf", 1, "Báo cáo số hóa năm 2018", metadata=REPORT),
+            IndexedPage(3, "kh2.pdf", 1, "Hóa đơn số 12 về tài liệu", metadata=SECOND_PLAN),
+            IndexedPage(
+                4,
+                "tb.pdf",
+                1,
+                "Thông báo họp ban thường vụ về số hóa",
+                metadata={"doc_type": "Thông báo", "date": "2024-07-02", "number": "7/TB-LHH"},
+                procedures=("QT-07", "QT-01"),
+            ),
+            IndexedPage(
+                5,
+                "qd.pdf",
+                1,
+                "Quyết định thành lập đoàn; thông báo kết quả sau",
+                metadata={"doc_type": "Quyết định", "date": "2024-03", "number": "12/QĐ-LHH"},
+                procedures=("QT-07",),
+            ),
+        ]
+    )
+    return index
+
+
+def test_a_phrase_needs_its_words_in_order_with_or_without_diacritics(archive):
+    assert set(found(archive, "so hoa")) == {1, 2, 3, 4}  # words: anywhere on a page
+    assert set(found(archive, '"so hoa"')) == {1, 2, 4}  # "Hóa đơn số" is not "số hóa"
+    assert set(found(archive, '"số hóa"')) == {1, 2, 4}
+
+
+def test_excluded_words_leave_out_the_whole_document(archive):
+    assert set(found(archive, "so hoa -cao")) == {1, 3, 4}
+    # "dự thảo" is on page 2 only; page 1 matches "so hoa" but the document is still left out
+    assert set(found(archive, 'so hoa -"du thao"')) == {2, 3, 4}
+
+
+def test_or_takes_either(archive):
+    assert set(found(archive, 'hop OR "hoa don"')) == {3, 4}
+    assert set(found(archive, '"ban thuong vu" OR "thanh lap doan"')) == {4, 5}
+
+
+def test_a_document_number_is_found_whole_and_in_parts(archive):
+    assert found(archive, "45/KH-SKHCN") == [1]
+    assert found(archive, "45/kh-skhcn")[0] == 1
+    assert found(archive, "12/qd-lhh")[0] == 5
+    assert set(found(archive, "KH-SKHCN")) == {1}
+
+
+def test_the_document_type_counts_as_a_word_of_the_record(archive):
+    # both mention "thông báo"; the record that *is* a Thông báo comes first
+    assert found(archive, "thong bao")[:2] == [4, 5]
+
+
+def test_date_and_procedure_filters(archive):
+    assert set(found(archive, "date:2024")) == {1, 4, 5}
+    assert set(found(archive, "date:2024-07")) == {1, 4}
+    assert set(found(archive, "date:2024-03..2024-07-10")) == {4, 5}
+    assert set(found(archive, "date:2018..2019")) == {2}
+    assert set(found(archive, "procedure:qt-07")) == {4, 5}
+    assert set(found(archive, "procedure:QT-01 so hoa")) == {4}
+
+
+def test_procedure_facet_and_hit_procedures(archive):
+    results = archive.search("procedure:QT-07")
+    assert results.facets["procedure"] == {"QT-07": 2, "QT-01": 1}
+    assert {h.document_id: h.procedures for h in results.hits} == {
+        4: ["QT-01", "QT-07"],
+        5: ["QT-07"],
+    }
+
+
+def test_sort_by_date_puts_undated_documents_last(archive):
+    query = '"tai lieu" OR "bao cao" OR hop OR "thanh lap"'
+    assert found_sorted(archive, query, "newest") == [1, 4, 5, 3, 2]  # 5 is 2024-03, no day
+    assert found_sorted(archive, query, "oldest") == [2, 3, 5, 4, 1]
+    with pytest.raises(QueryError, match="sort must be one of relevance, newest, oldest"):
+        archive.search("so hoa", sort="size")
+
+
+def found_sorted(index, query, sort):
+    return [h.document_id for h in index.search(query, sort=sort).hits]
+
+
+def test_pages_of_results(archive):
+    every = found(archive, "so hoa")
+    pages = [archive.search("so hoa", limit=2, offset=o) for o in (0, 2, 4)]
+    assert [h.document_id for p in pages for h in p.hits] == every
+    assert all(p.total == len(every) for p in pages)
+    assert pages[2].hits == [] and pages[1].offset == 2
+    with pytest.raises(QueryError, match="limit must be between 0 and 100"):
+        archive.search("so hoa", limit=1000)
+    with pytest.raises(QueryError, match="offset must be 0 or more"):
+        archive.search("so hoa", offset=-1)
+
+
+def test_snippets_come_from_the_best_pages_with_their_numbers(archive):
+    (hit,) = archive.search('"so hoa" -bao type:ke_hoach').hits
+    assert hit.pages == [1, 2]
+    assert sorted(s.page for s in hit.snippets) == [1, 2]
+    assert all("<mark>số</mark> <mark>hóa</mark>" in s.text for s in hit.snippets)
+    assert hit.snippet == hit.snippets[0].text
+
+
+def test_did_you_mean_offers_words_of_the_index(archive):
+    results = archive.search("thong baoo")
+    assert results.total == 0 and results.suggestion == "thong bao"
+    assert archive.search("Thông bsáo họp").suggestion == "Thông báo họp"
+    assert archive.search("thong bao").suggestion == ""  # every word found
+
+
+def test_more_like_this_finds_documents_about_the_same_thing(tmp_path):
+    index = WhooshIndex(tmp_path / "index")
+    index.index_pages(
+        [
+            IndexedPage(1, "a.pdf", 1, "Hội thảo khoa học về nông nghiệp hữu cơ tại huyện"),
+            IndexedPage(2, "b.pdf", 1, "Kết luận hội thảo nông nghiệp hữu cơ, phân bón vi sinh"),
+            IndexedPage(3, "c.pdf", 1, "Quyết định khen thưởng cán bộ công đoàn năm 2020"),
+        ]
+    )
+    similar = index.more_like(1)
+    assert [h.document_id for h in similar.hits] == [2]
+    assert index.more_like(99).total == 0

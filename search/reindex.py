@@ -1,0 +1,66 @@
+"""Rebuilding the index from the database: resumable, with progress, never leaving search dark.
+
+`reindex` writes a new index beside the live one in batches of whole documents, with a
+checkpoint after each; killed half-way, the same command picks up after the checkpoint. The old
+index answers searches until the new one is complete and takes its place.
+
+`ready_index` is what every command and the web app open the index with: an index that is
+missing, unreadable or of an older format is rebuilt from the database there and then (the
+reason is reported), so a broken index is a pause, never a crash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from sohoa.search.engine import SearchIndex
+from sohoa.search.source import archive_page_count, document_batches
+
+Progress = Callable[[int, int], None]  # (pages done, pages in all)
+
+
+@dataclass
+class ReindexReport:
+    pages: int  # pages in the new index
+    resumed_after: int  # the checkpoint picked up (a document id), 0 for a fresh start
+
+
+def reindex(
+    index: SearchIndex,
+    database: Engine,
+    progress: Progress | None = None,
+    resume: bool = True,
+    pages_per_batch: int = 1000,
+) -> ReindexReport:
+    """Build the index again from every ingested page and put it in place of the old one."""
+    builder = index.start_rebuild(resume=resume)
+    resumed_after = builder.after_document
+    with Session(database) as session:
+        total = archive_page_count(session)
+        if progress:
+            progress(builder.pages, total)
+        for batch in document_batches(session, builder.after_document, pages_per_batch):
+            builder.add(batch)
+            if progress:
+                progress(builder.pages, max(total, builder.pages))
+    builder.finish()
+    return ReindexReport(builder.pages, resumed_after)
+
+
+def ready_index(
+    index: SearchIndex,
+    database: Engine,
+    on_rebuild: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+) -> SearchIndex:
+    """`index`, rebuilt from the database first if it cannot serve as it is."""
+    problem = index.problem()
+    if problem is not None:
+        if on_rebuild:
+            on_rebuild(problem)
+        reindex(index, database, progress, resume=True)
+    return index

@@ -1,0 +1,149 @@
+"""Rebuilding the index from the database: resumable, with progress, the old index serving until
+the new one is complete; and the start-up check that rebuilds a missing or broken index."""
+
+import pytest
+from sqlmodel import Session
+
+from conftest import run_json, run_sohoa
+from sohoa.archive.database import open_database
+from sohoa.archive.models import Document, Page
+from sohoa.archive.settings import Settings
+from sohoa.search import IndexedPage, open_index, ready_index, reindex
+from sohoa.search.whoosh_engine import FORMAT_FILE
+
+WORDS = ["kế hoạch", "báo cáo", "quyết định", "biên bản", "thông báo"]
+
+
+def add_documents(engine, count: int, start: int = 0) -> None:
+    """`count` ingested documents of two pages; document i's first page names WORDS[i % 5]."""
+    with Session(engine) as session:
+        for i in range(start, start + count):
+            document = Document(
+                sha256=f"{i:064d}",
+                name=f"d{i}.pdf",
+                size=1,
+                mime="application/pdf",
+                status="ingested",
+                page_count=2,
+            )
+            session.add(document)
+            session.flush()
+            for number, text in ((1, f"{WORDS[i % 5]} số {i}"), (2, f"trang hai của số {i}")):
+                session.add(
+                    Page(
+                        document_id=document.id,
+                        number=number,
+                        width=1,
+                        height=1,
+                        dpi=150,
+                        raw_text=text,
+                        text=text,
+                    )
+                )
+        session.commit()
+
+
+@pytest.fixture
+def archive(tmp_path):
+    settings = Settings(home=tmp_path / "archive")
+    engine = open_database(settings)
+    add_documents(engine, 30)
+    return settings, engine
+
+
+def test_reindex_builds_every_page_with_progress(archive):
+    settings, engine = archive
+    seen = []
+    report = reindex(open_index(settings), engine, lambda done, total: seen.append((done, total)))
+    assert report.pages == 60 and report.resumed_after == 0
+    assert seen[0] == (0, 60) and seen[-1] == (60, 60)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    index = open_index(settings)
+    assert index.page_count() == 60
+    assert index.search("bien ban").total == 6
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_an_interrupted_reindex_resumes_after_its_checkpoint_and_old_index_serves(archive):
+    settings, engine = archive
+    index = open_index(settings)
+    index.rebuild([IndexedPage(99, "old.pdf", 1, "chỉ mục cũ")])
+
+    def stop_after_first_batch(done, total):
+        if done >= 20:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        reindex(index, engine, stop_after_first_batch, pages_per_batch=20)
+    assert index.search("chi muc cu").total == 1  # the old index still answers
+    assert index.search("bien ban").total == 0
+
+    report = reindex(index, engine, pages_per_batch=20)
+    assert report.resumed_after == 10 and report.pages == 60
+    assert index.page_count() == 60  # nothing twice
+    assert index.search("chi muc cu").total == 0 and index.search("bien ban").total == 6
+
+
+def test_writes_during_a_rebuild_reach_the_new_index(archive):
+    settings, engine = archive
+    index = open_index(settings)
+    builder = index.start_rebuild(resume=False)
+    with Session(engine) as session:
+        from sohoa.search.source import document_batches
+
+        batches = document_batches(session, pages_per_batch=20)
+        builder.add(next(batches))  # documents 1-5 in the new index
+        # an edit to an early document and a new late document arrive while it builds
+        index.index_pages([IndexedPage(2, "d1.pdf", 1, "đã sửa lại")])
+        index.index_pages([IndexedPage(25, "d24.pdf", 1, "bản mới")])
+        for batch in batches:
+            builder.add(batch)
+    builder.finish()
+    assert [h.document_id for h in index.search("da sua lai").hits] == [2]
+    assert index.search("ban moi").total == 0  # the database's page 25 replaced the live write
+    assert index.page_count() == 60 - 1  # document 2 now has the one page indexed for it
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "old format"])
+def test_a_missing_or_broken_index_is_rebuilt_at_start_up(archive, damage):
+    settings, engine = archive
+    reindex(open_index(settings), engine)
+    directory = settings.index_dir / "whoosh"
+    if damage == "missing":
+        for path in directory.iterdir():
+            path.unlink()
+    elif damage == "garbage":
+        for path in directory.glob("*.seg"):
+            path.write_bytes(b"\0not an index" * 10)
+    else:
+        (directory / FORMAT_FILE).unlink()
+    index = open_index(settings)
+    assert index.problem() is not None
+    reasons = []
+    ready_index(index, engine, reasons.append)
+    assert len(reasons) == 1 and "index" in reasons[0]
+    assert index.problem() is None and index.page_count() == 60
+    assert index.search("quyet dinh").total == 6
+
+
+def test_the_cli_rebuilds_a_lost_index_before_searching(archive):
+    settings, engine = archive
+    reindex(open_index(settings), engine)
+    engine.dispose()
+    for path in (settings.index_dir / "whoosh").iterdir():
+        path.unlink()
+    result = run_sohoa(settings.home, "search", "bao cao", "--json")
+    assert "the search index is missing; rebuilding it from the database" in result.stderr
+    assert run_json(settings.home, "search", "bao cao")["total"] == 6
+
+
+def test_cli_reindex_reports_pages_and_resumes(archive):
+    settings, engine = archive
+    engine.dispose()
+    result = run_sohoa(settings.home, "reindex")
+    assert "Indexed 60 page(s)." in result.stdout
+    found = run_json(settings.home, "search", "thong bao", "--limit", "2", "--page", "2")
+    assert found["total"] == 6 and found["offset"] == 2 and len(found["hits"]) == 2
