@@ -40,7 +40,7 @@ from sohoa.ingest.ocr import check_tesseract
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
-from sohoa.search import WhooshIndex, indexed_page
+from sohoa.search import SearchIndex, indexed_page
 
 
 @dataclass
@@ -98,7 +98,7 @@ class Ingester:
 
     settings: Settings
     engine: Engine
-    index: WhooshIndex
+    index: SearchIndex
     workers: int = 1
     progress: Progress = field(default_factory=NoProgress)
 

@@ -52,7 +52,7 @@ EXACT_BOOST = 2.0
 RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
 META_BOOST = 1.5  # a word of the type, issuer or subject says more than one in the body
 NUMBER_BOOST = 8.0  # a document number typed whole is the record with that number
-PROXIMITY_BOOST = 1.5  # the words typed together, found together
+PROXIMITY_BOOST = 5.0  # the words typed together, found together: syllables make words
 BOOSTS = {
     "exact": EXACT_BOOST,
     "folded": 1.0,

@@ -147,3 +147,29 @@ def test_cli_reindex_reports_pages_and_resumes(archive):
     assert "Indexed 60 page(s)." in result.stdout
     found = run_json(settings.home, "search", "thong bao", "--limit", "2", "--page", "2")
     assert found["total"] == 6 and found["offset"] == 2 and len(found["hits"]) == 2
+
+
+def test_http_search_pages_sorts_finds_similar_and_explains_bad_queries(archive):
+    from fastapi.testclient import TestClient
+
+    from sohoa.api.web import create_app
+
+    settings, engine = archive
+    engine.dispose()
+    client = TestClient(create_app(settings))  # no index yet: built from the database at start
+    page = client.get("/api/search", params={"q": "so", "limit": 5, "offset": 5}).json()
+    assert page["total"] == 30 and page["offset"] == 5 and len(page["hits"]) == 5
+    assert page["hits"][0]["snippets"][0]["page"] in (1, 2)
+    assert "<mark>số</mark>" in page["hits"][0]["snippets"][0]["text"]
+    assert page["facets"]["procedure"] == {}
+    similar = client.get("/api/documents/3/similar").json()
+    assert similar["total"] >= 1 and all(h["document_id"] != 3 for h in similar["hits"])
+    for bad, message in [
+        ({"q": '"so hoa'}, "a quote is not closed"),
+        ({"q": "-so"}, "the query only says what to leave out"),
+        ({"q": "so", "sort": "size"}, "sort must be one of"),
+        ({"q": "so year:24"}, "year: expects a year"),
+    ]:
+        response = client.get("/api/search", params=bad)
+        assert response.status_code == 400, bad
+        assert response.json()["error"]["message"].startswith(message)
