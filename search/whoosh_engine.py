@@ -224,13 +224,14 @@ class WhooshIndex:
         """The open searcher, refreshed when the index changed or was replaced by a rebuild."""
         self._ensure()
         inode = self.directory.stat().st_ino
-        if self._searcher is None or inode != self._opened_inode:
+        stale = self._searcher is None or inode != self._opened_inode
+        if stale or not self._searcher.up_to_date():
+            # a new searcher, never `refresh()`: that one reuses the readers of segments whose
+            # deletions changed since, and counts deleted pages
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = index.open_dir(str(self.directory)).searcher()
             self._opened_inode = inode
-        elif not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
         return self._searcher
 
     def _ensure(self) -> None:

@@ -375,3 +375,36 @@ def test_more_like_this_finds_documents_about_the_same_thing(tmp_path):
     similar = index.more_like(1)
     assert [h.document_id for h in similar.hits] == [2]
     assert index.more_like(99).total == 0
+
+
+def test_writers_take_turns_while_searches_go_on(tmp_path):
+    """Four threads index documents at once (one writer at a time: Whoosh's lock, waited for)
+    while another searches; every page lands and no search fails."""
+    import threading
+
+    index = WhooshIndex(tmp_path / "index")
+    index.index_pages([IndexedPage(0, "seed.pdf", 1, "kế hoạch ban đầu")])
+    failures = []
+
+    def write(start):
+        try:
+            for i in range(start, start + 10):
+                index.index_pages([IndexedPage(i, f"{i}.pdf", 1, f"kế hoạch số {i}")])
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            failures.append(error)
+
+    def read():
+        try:
+            for _ in range(30):
+                assert index.search("ke hoach").total >= 1
+        except Exception as error:  # noqa: BLE001
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(s,)) for s in (1, 11, 21, 31)]
+    threads.append(threading.Thread(target=read))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert index.page_count() == 41 and index.search("ke hoach").total == 41
