@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Combining marks: the five tones, and the three vowel-quality marks (circumflex, breve, horn).
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -48,6 +49,7 @@ def syllables(text: str) -> list[str]:
     return _WORD.findall(nfc(text))
 
 
+@lru_cache(maxsize=100_000)  # a few thousand syllables make up nearly every text
 def place_tone(syllable: str) -> str:
     """Move the tone mark of one syllable to its traditional position; leave non-syllables alone."""
     decomposed = unicodedata.normalize("NFD", syllable)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from whoosh.analysis import Filter, RegexTokenizer
+from whoosh.analysis import BiWordFilter, Filter, RegexTokenizer
 
 from sohoa.archive import text as vietnamese
 
@@ -53,3 +53,16 @@ def exact_analyzer():
 
 def folded_analyzer():
     return RegexTokenizer(TOKEN_PATTERN) | FoldFilter()
+
+
+def pairs_analyzer():
+    """Folded syllables two by two (`ke_hoach`, `hoach_so`): a Vietnamese word is mostly one or
+    two syllables, so a query's neighbouring syllables found side by side on a page are the
+    same words, a signal a term lookup gives without the cost of checking positions."""
+    return folded_analyzer() | BiWordFilter(sep="_")
+
+
+def pairs(text: str) -> list[str]:
+    """The neighbouring syllable pairs of `text`, as the pairs field holds them."""
+    tokens = [token.text for token in folded_analyzer()(text)]
+    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]

@@ -81,13 +81,19 @@ MAX_LIMIT = 100
 class IndexBuilder(Protocol):
     """A new index being built beside the live one (see `SearchIndex.start_rebuild`)."""
 
-    after_document: int  # the checkpoint: every document up to this id is in
+    after_document: int  # the checkpoint: every document up to this id is in, committed
     pages: int  # pages written so far
     resumed: bool
 
     def add(self, pages: list[IndexedPage]) -> None: ...
 
+    def take_changed(self) -> set[int]: ...
+
+    def replace(self, document_ids: set[int], pages: list[IndexedPage]) -> None: ...
+
     def finish(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SearchIndex(Protocol):
@@ -105,7 +111,7 @@ class SearchIndex(Protocol):
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int: ...
 
-    def start_rebuild(self, resume: bool = True) -> IndexBuilder: ...
+    def start_rebuild(self, resume: bool = True, segment_pages: int = ...) -> IndexBuilder: ...
 
     def problem(self) -> str | None: ...
 

@@ -1,8 +1,9 @@
 """Rebuilding the index from the database: resumable, with progress, never leaving search dark.
 
-`reindex` writes a new index beside the live one in batches of whole documents, with a
-checkpoint after each; killed half-way, the same command picks up after the checkpoint. The old
-index answers searches until the new one is complete and takes its place.
+`reindex` writes a new index beside the live one, whole documents in id order, with a
+checkpoint at each commit (every 20,000 pages for Whoosh); killed half-way, the same command
+picks up after the checkpoint. The old index answers searches, and takes the archive's changes,
+until the new one is complete and takes its place.
 
 `ready_index` is what every command and the web app open the index with: an index that is
 missing, unreadable or of an older format is rebuilt from the database there and then (the
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from sohoa.search.engine import SearchIndex
-from sohoa.search.source import archive_page_count, document_batches
+from sohoa.search.source import archive_page_count, document_batches, document_pages
 
 Progress = Callable[[int, int], None]  # (pages done, pages in all)
 
@@ -35,18 +36,29 @@ def reindex(
     progress: Progress | None = None,
     resume: bool = True,
     pages_per_batch: int = 1000,
+    segment_pages: int | None = None,
 ) -> ReindexReport:
-    """Build the index again from every ingested page and put it in place of the old one."""
-    builder = index.start_rebuild(resume=resume)
+    """Build the index again from every ingested page and put it in place of the old one.
+    Documents written to the live index meanwhile (ingested, corrected) are read again from
+    the database at the end, so the new index misses none of them."""
+    more = {} if segment_pages is None else {"segment_pages": segment_pages}
+    builder = index.start_rebuild(resume=resume, **more)
     resumed_after = builder.after_document
-    with Session(database) as session:
-        total = archive_page_count(session)
-        if progress:
-            progress(builder.pages, total)
-        for batch in document_batches(session, builder.after_document, pages_per_batch):
-            builder.add(batch)
+    try:
+        with Session(database) as session:
+            total = archive_page_count(session)
             if progress:
-                progress(builder.pages, max(total, builder.pages))
+                progress(builder.pages, total)
+            for batch in document_batches(session, builder.after_document, pages_per_batch):
+                builder.add(batch)
+                if progress:
+                    progress(builder.pages, max(total, builder.pages))
+            while changed := builder.take_changed():
+                pages = [p for d in sorted(changed) for p in document_pages(session, d)]
+                builder.replace(changed, pages)
+    except BaseException:
+        builder.close()
+        raise
     builder.finish()
     return ReindexReport(builder.pages, resumed_after)
 

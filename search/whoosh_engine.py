@@ -27,11 +27,21 @@ from pathlib import Path
 
 from whoosh import highlight, index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, AndMaybe, Every, NumericRange, Or, Phrase, Query, Term, TermRange
+from whoosh.query import (
+    And,
+    AndMaybe,
+    ConstantScoreQuery,
+    DefaultOr,
+    NumericRange,
+    Phrase,
+    Query,
+    Term,
+    TermRange,
+)
 
 from sohoa.archive import records
 from sohoa.archive import text as vietnamese
-from sohoa.search.analysis import exact_analyzer, folded_analyzer
+from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs, pairs_analyzer
 from sohoa.search.engine import (
     FACETS,
     HIT_METADATA,
@@ -46,7 +56,7 @@ from sohoa.search.engine import (
 )
 from sohoa.search.query import Clause, ParsedQuery, Words, parse
 
-FORMAT = 2  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 3  # bump when the schema changes: an index of another format is rebuilt at start-up
 FORMAT_FILE = "sohoa-index.json"
 EXACT_BOOST = 2.0
 RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
@@ -63,6 +73,7 @@ BOOSTS = {
 EXACT_FIELDS = {"exact", "meta_exact"}
 SEARCHED_METADATA = ("doc_type", "issuer", "subject", "signer", "number")
 WRITER_TIMEOUT_SECONDS = 60
+SEGMENT_PAGES = 20_000  # a rebuild commits (and checkpoints) every this many pages
 SUGGEST_BELOW = 3  # "did you mean" is offered when fewer documents than this match
 
 
@@ -72,10 +83,12 @@ def _schema() -> Schema:
         document_id=NUMERIC(int, bits=64, stored=True, sortable=True),
         page=NUMERIC(int, stored=True, sortable=True),
         name=STORED,
-        exact=TEXT(analyzer=exact_analyzer(), stored=True, phrase=True),
+        # exact words count (no positions: phrases are checked on the folded words)
+        exact=TEXT(analyzer=exact_analyzer(), stored=True),
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
-        # the raw OCR text, folded, not stored: a fallback for words repair got wrong
-        raw=TEXT(analyzer=folded_analyzer(), phrase=True),
+        pairs=TEXT(analyzer=pairs_analyzer()),  # neighbouring syllables, for proximity
+        # the words of the raw OCR text that repair changed (folded): found when repair erred
+        raw=TEXT(analyzer=folded_analyzer()),
         meta_exact=TEXT(analyzer=exact_analyzer(), phrase=True),
         meta_folded=TEXT(analyzer=folded_analyzer(), phrase=True),
         doc_type=ID(sortable=True),  # the DOC_TYPES name
@@ -108,42 +121,53 @@ class WhooshIndex:
         """Add pages, replacing whatever the index held for their documents; return the count.
         While a rebuild is under way the pages go into the new index too, so it misses nothing."""
         pages = list(pages)
-        for directory in self._live_directories():
-            with _writer(directory) as writer:
-                for document_id in {p.document_id for p in pages}:
-                    writer.delete_by_term("document_id", document_id)
-                for page in pages:
-                    writer.add_document(**_fields(page))
+        documents = {p.document_id for p in pages}
+        with _writer(self._ensured()) as writer:
+            for document_id in documents:
+                writer.delete_by_term("document_id", document_id)
+            for page in pages:
+                writer.add_document(**_fields(page))
+        self._note_changed(documents)
         return len(pages)
 
     def delete(self, document_id: int) -> None:
         """Remove every page of a document."""
-        for directory in self._live_directories():
-            with _writer(directory) as writer:
-                writer.delete_by_term("document_id", document_id)
+        with _writer(self._ensured()) as writer:
+            writer.delete_by_term("document_id", document_id)
+        self._note_changed({document_id})
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int:
         """Build the index again from `pages` (the database's, in document order) and put it in
         place of the old one, which serves until then."""
         builder = self.start_rebuild(resume=False)
         batch: list[IndexedPage] = []
-        for page in pages:
-            if batch and page.document_id != batch[-1].document_id and len(batch) >= 1000:
-                builder.add(batch)
-                batch = []
-            batch.append(page)
-        builder.add(batch)
+        try:
+            for page in pages:
+                if batch and page.document_id != batch[-1].document_id and len(batch) >= 1000:
+                    builder.add(batch)
+                    batch = []
+                batch.append(page)
+            builder.add(batch)
+        except BaseException:
+            builder.close()
+            raise
         builder.finish()
         return builder.pages
 
-    def start_rebuild(self, resume: bool = True) -> Builder:
+    def start_rebuild(self, resume: bool = True, segment_pages: int = SEGMENT_PAGES) -> Builder:
         """A builder for a new index beside this one, picking up an unfinished rebuild (after
         its last checkpoint) when `resume`, else starting afresh."""
-        return Builder(self, resume)
+        return Builder(self, resume, segment_pages)
 
-    def _live_directories(self) -> list[Path]:
+    def _note_changed(self, documents: set[int]) -> None:
+        """Tell a rebuild under way that these documents changed (see `Builder.take_changed`)."""
+        if self.building.exists():
+            with open(self.building / Builder.CHANGED, "a") as listed:
+                listed.write("".join(f"{document_id}\n" for document_id in documents))
+
+    def _ensured(self) -> Path:
         self._ensure()
-        return [self.directory] + ([self.building] if self.building.exists() else [])
+        return self.directory
 
     # -- state -------------------------------------------------------------------------------
 
@@ -209,7 +233,7 @@ class WhooshIndex:
                 return SearchResults(query=f"like:{document_id}", total=0, facets=_no_facets())
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
             terms = searcher.key_terms_from_text("folded", text, numterms=15)
-            like = Or([Term("folded", word, boost=weight) for word, weight in terms])
+            like = _any_of([Term("folded", word, boost=weight) for word, weight in terms])
             results = searcher.search(like, limit=None, mask=set(own))
             matches = _Matches(searcher, None, results=results, terms=[w for w, _ in terms])
             ordered = matches.documents("relevance")
@@ -247,50 +271,93 @@ class WhooshIndex:
 
 
 class Builder:
-    """A new index made beside the live one in batches of whole documents. After each batch a
-    checkpoint names the last document written, so an interrupted rebuild resumes after it;
+    """A new index made beside the live one, whole documents in id order. Every
+    `segment_pages` pages it is committed as one segment and a checkpoint names the last
+    document written, so an interrupted rebuild resumes after it. (Whoosh merges segments slowly
+    and searches each apart, so they are few and large, never merged afterwards.) Documents the
+    live index is given meanwhile are listed (`take_changed`) to be written again at the end;
     `finish` puts the new index in place of the old one."""
 
     CHECKPOINT = "sohoa-rebuild.json"
+    CHANGED = "sohoa-changed.txt"
 
-    def __init__(self, live: WhooshIndex, resume: bool):
+    def __init__(self, live: WhooshIndex, resume: bool, segment_pages: int):
         self.live = live
         self.directory = live.building
+        self.segment_pages = segment_pages
         checkpoint = self._checkpoint() if resume else None
         if checkpoint is None:
             shutil.rmtree(self.directory, ignore_errors=True)
             _create(self.directory)
             checkpoint = {"after_document": 0, "pages": 0}
             self._save(checkpoint)
-        self.after_document: int = checkpoint["after_document"]
-        self.pages: int = checkpoint["pages"]
+        self.after_document: int = checkpoint["after_document"]  # committed up to here
+        self.pages: int = checkpoint["pages"]  # pages added (committed or not)
         self.resumed = self.after_document > 0
+        self._writer = None
+        self._last = self.after_document
+        self._uncommitted = 0
 
     def add(self, pages: list[IndexedPage]) -> None:
-        """Write whole documents (ids above the checkpoint, in order) and move the checkpoint.
-        Their pages are deleted first: a batch committed before a crash moved the checkpoint,
-        or the live writes of a rebuild in progress, may have put them there already."""
+        """Write whole documents with ids above the last ones added, in order."""
         if not pages:
             return
+        if self._writer is None:
+            self._writer = _writer(self.directory)
+            # what a crash left committed after the checkpoint is written again now
+            self._writer.delete_by_query(NumericRange("document_id", self.after_document + 1, None))
+        for page in pages:
+            self._writer.add_document(**_fields(page))
+        self.pages += len(pages)
+        self._last = pages[-1].document_id
+        self._uncommitted += len(pages)
+        if self._uncommitted >= self.segment_pages:
+            self._commit()
+
+    def take_changed(self) -> set[int]:
+        """Documents written to the live index since the rebuild began (or since the last
+        call): their pages in the new index may be older than the database's."""
+        path = self.directory / self.CHANGED
+        try:
+            listed = path.read_text()
+        except FileNotFoundError:
+            return set()
+        path.unlink()
+        return {int(line) for line in listed.split() if line.isdigit()}
+
+    def replace(self, document_ids: set[int], pages: list[IndexedPage]) -> None:
+        """Write these documents again: `pages` is all they have now (none for one deleted)."""
+        self._commit()
         with _writer(self.directory) as writer:
-            writer.delete_by_query(
-                NumericRange("document_id", pages[0].document_id, pages[-1].document_id)
-            )
+            for document_id in document_ids:
+                writer.delete_by_term("document_id", document_id)
             for page in pages:
                 writer.add_document(**_fields(page))
-        self.after_document = pages[-1].document_id
-        self.pages += len(pages)
-        self._save({"after_document": self.after_document, "pages": self.pages})
 
     def finish(self) -> None:
         """Swap the new index in; searches already running finish on the old files."""
+        self._commit()
         (self.directory / self.CHECKPOINT).unlink(missing_ok=True)
+        (self.directory / self.CHANGED).unlink(missing_ok=True)
         old = self.live.directory.with_name(self.live.directory.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if self.live.directory.exists():
             os.replace(self.live.directory, old)
         os.replace(self.directory, self.live.directory)
         shutil.rmtree(old, ignore_errors=True)
+
+    def close(self) -> None:
+        """Give up the uncommitted pages (after an interruption); the checkpoint stays."""
+        if self._writer is not None:
+            self._writer.cancel()
+            self._writer = None
+
+    def _commit(self) -> None:
+        if self._writer is not None:
+            self._writer.commit(merge=False)
+            self._writer = None
+        self.after_document, self._uncommitted = self._last, 0
+        self._save({"after_document": self.after_document, "pages": self.pages})
 
     def _checkpoint(self) -> dict | None:
         try:
@@ -343,7 +410,8 @@ def _fields(page: IndexedPage) -> dict:
         "name": page.name,
         "exact": text,
         "folded": text,
-        "raw": page.raw_text,
+        "pairs": f"{text}\n{searched}",
+        "raw": _changed_words(page.raw_text, text),
         "meta_exact": searched,
         "meta_folded": searched,
         "issuer": records.issuing_body(metadata["issuer"]),
@@ -363,6 +431,14 @@ def _fields(page: IndexedPage) -> dict:
     return fields
 
 
+def _changed_words(raw_text: str, text: str) -> str:
+    """The words of the raw OCR text that are not in the repaired text (folded): all the raw
+    text adds to the index, since the rest is found in the repaired text already."""
+    kept = {token.text for token in folded_analyzer()(text)}
+    raw = (token.text for token in folded_analyzer()(raw_text))
+    return " ".join(word for word in dict.fromkeys(raw) if word not in kept)
+
+
 def _year(date: str) -> str:
     return date[:4] if date[:4].isdigit() else ""
 
@@ -374,38 +450,62 @@ def _number_key(number: str) -> str:
 # -- queries ----------------------------------------------------------------------------------
 
 
+def _any_of(subqueries: list[Query], boost: float = 1.0) -> Query:
+    """Whoosh's `Or` as a tree of union matchers, always. Left to choose, Whoosh pre-reads every
+    posting of a segment under 5,000 pages into an array in pure Python, clearing 2,048 slots
+    at each step: most of the time of a common word on a freshly built or small index."""
+    return DefaultOr(subqueries, boost=boost)
+
+
+def _query(parsed: ParsedQuery) -> Query:
+    """The words' query, narrowed by the filters. A filter is part of the query (scoring
+    nothing) rather than Whoosh's `filter=`, which is applied after every page was matched:
+    inside the query, the narrower side leads and the other skips ahead to it."""
+    keep = _filter_query(parsed)
+    if not parsed.required:
+        return ConstantScoreQuery(keep, 1.0)
+    words = _text_query(parsed)
+    return words if keep is None else And([words, ConstantScoreQuery(keep, 0.0)])
+
+
 def _text_query(parsed: ParsedQuery) -> Query:
-    """Every required clause, the words typed together boosted when found together."""
+    """Every required clause; pages where the words typed side by side are side by side score
+    higher (each neighbouring pair found counts)."""
     required = [_clause_query(clause) for clause in parsed.required]
-    query = And(required) if len(required) > 1 else (required[0] if required else Every())
+    query = And(required) if len(required) > 1 else required[0]
     words = parsed.plain_words()
     if len(words) > 1 and len(words) == len(parsed.required):
-        syllables = [s for w in words for s in _tokens(w, "folded")]
-        near = Phrase("folded", syllables, slop=1, boost=PROXIMITY_BOOST)
-        query = AndMaybe(query, near)
+        near = pairs(" ".join(w.text for w in words))
+        query = AndMaybe(
+            query, _any_of([Term("pairs", pair) for pair in near], boost=PROXIMITY_BOOST)
+        )
     return query
 
 
 def _clause_query(clause: Clause) -> Query:
     alternatives = [_words_query(words) for words in clause.alternatives]
-    return alternatives[0] if len(alternatives) == 1 else Or(alternatives)
+    return alternatives[0] if len(alternatives) == 1 else _any_of(alternatives)
 
 
 def _words_query(words: Words) -> Query:
-    """A word or phrase in any of the text fields, with their boosts; a document number also
-    in the record's number, where it counts most."""
-    queries = []
-    for name, boost in BOOSTS.items():
-        tokens = _tokens(words, name)
-        if not tokens:
-            continue
-        if len(tokens) == 1:
-            queries.append(Term(name, tokens[0], boost=boost))
-        else:
-            queries.append(Phrase(name, tokens, boost=boost))
+    """One syllable: in any text field, with their boosts. Several (a phrase, a number, a
+    hyphenated word): in that order in the page or the record's words, the exact syllables
+    scoring more when typed with diacritics; a document number in the record's number too,
+    where it counts most."""
+    folded = _tokens(words, "folded")
+    if len(folded) == 1 and not words.is_number:
+        return _any_of([Term(name, _tokens(words, name)[0], boost=b) for name, b in BOOSTS.items()])
+    exact = _tokens(words, "exact")
+    found = [
+        Phrase("folded", folded),
+        Phrase("meta_folded", folded, boost=BOOSTS["meta_folded"]),
+        Phrase("meta_exact", exact, boost=BOOSTS["meta_exact"]),
+    ]
     if words.is_number:
-        queries.append(Term("number", _number_key(words.text), boost=NUMBER_BOOST))
-    return Or(queries)
+        found.append(Term("number", _number_key(words.text), boost=NUMBER_BOOST))
+    if not words.accented:
+        return _any_of(found)
+    return AndMaybe(_any_of(found), And([Term("exact", t, boost=EXACT_BOOST) for t in exact]))
 
 
 def _tokens(words: Words, field: str) -> list[str]:
@@ -417,7 +517,7 @@ def _excluded_query(parsed: ParsedQuery) -> Query | None:
     """What a left-out word matches: the page text, the raw text or the metadata."""
     if not parsed.excluded:
         return None
-    return Or([_clause_query(clause) for clause in parsed.excluded])
+    return _any_of([_clause_query(clause) for clause in parsed.excluded])
 
 
 def _filter_query(parsed: ParsedQuery) -> Query | None:
@@ -431,12 +531,12 @@ def _filter_query(parsed: ParsedQuery) -> Query | None:
         [TermRange("date", first, last + "~") for first, last in filters.dates],
         [_words_filter("issuer", issuer) for issuer in filters.issuers],
         [
-            Or([Term("number", _number_key(n)), _words_filter("number_parts", n)])
+            _any_of([Term("number", _number_key(n)), _words_filter("number_parts", n)])
             for n in filters.numbers
         ],
         [Term("procedure", code) for code in filters.procedures],
     ]
-    return And([Or(queries) for queries in kinds if queries])
+    return And([_any_of(queries) for queries in kinds if queries])
 
 
 def _words_filter(field: str, value: str) -> Query:
@@ -470,7 +570,7 @@ class _Matches:
         }
         self.columns["procedure"] = _Column(reader, "procedures")
         if results is None:
-            results = searcher.search(_text_query(parsed), limit=None, filter=_filter_query(parsed))
+            results = searcher.search(_query(parsed), limit=None)
         self.results = results
         self.excluded = self._excluded(parsed)
         self.terms = terms if terms is not None else _highlight_terms(parsed)

@@ -2,13 +2,13 @@
 the new one is complete; and the start-up check that rebuilds a missing or broken index."""
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from conftest import run_json, run_sohoa
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Page
 from sohoa.archive.settings import Settings
-from sohoa.search import IndexedPage, open_index, ready_index, reindex
+from sohoa.search import IndexedPage, document_pages, open_index, ready_index, reindex
 from sohoa.search.whoosh_engine import FORMAT_FILE
 
 WORDS = ["kế hoạch", "báo cáo", "quyết định", "biên bản", "thông báo"]
@@ -72,39 +72,58 @@ def test_an_interrupted_reindex_resumes_after_its_checkpoint_and_old_index_serve
     index = open_index(settings)
     index.rebuild([IndexedPage(99, "old.pdf", 1, "chỉ mục cũ")])
 
-    def stop_after_first_batch(done, total):
-        if done >= 20:
+    def stop_in_the_second_segment(done, total):
+        if done >= 30:
             raise Interrupted
 
     with pytest.raises(Interrupted):
-        reindex(index, engine, stop_after_first_batch, pages_per_batch=20)
+        reindex(index, engine, stop_in_the_second_segment, pages_per_batch=10, segment_pages=20)
     assert index.search("chi muc cu").total == 1  # the old index still answers
     assert index.search("bien ban").total == 0
 
-    report = reindex(index, engine, pages_per_batch=20)
-    assert report.resumed_after == 10 and report.pages == 60
+    report = reindex(index, engine, pages_per_batch=10, segment_pages=20)
+    assert report.resumed_after == 10 and report.pages == 60  # documents 1-10 were committed
     assert index.page_count() == 60  # nothing twice
     assert index.search("chi muc cu").total == 0 and index.search("bien ban").total == 6
 
 
-def test_writes_during_a_rebuild_reach_the_new_index(archive):
+def test_a_crash_after_a_commit_before_its_checkpoint_writes_nothing_twice(archive):
     settings, engine = archive
     index = open_index(settings)
-    builder = index.start_rebuild(resume=False)
+    builder = index.start_rebuild(resume=False, segment_pages=20)
     with Session(engine) as session:
         from sohoa.search.source import document_batches
 
-        batches = document_batches(session, pages_per_batch=20)
-        builder.add(next(batches))  # documents 1-5 in the new index
-        # an edit to an early document and a new late document arrive while it builds
-        index.index_pages([IndexedPage(2, "d1.pdf", 1, "đã sửa lại")])
-        index.index_pages([IndexedPage(25, "d24.pdf", 1, "bản mới")])
-        for batch in batches:
-            builder.add(batch)
-    builder.finish()
+        builder.add(next(document_batches(session, pages_per_batch=40)))  # 20 pages: committed
+    assert builder.after_document == 10
+    (index.building / builder.CHECKPOINT).write_text('{"after_document": 0, "pages": 0}')
+    assert reindex(index, engine).pages == 60 and index.page_count() == 60
+
+
+def test_changes_during_a_rebuild_reach_the_new_index(archive):
+    settings, engine = archive
+    index = open_index(settings)
+    reindex(index, engine)
+
+    def meanwhile(done, total):
+        if done == 20:  # documents 1-10 are in the new index, 11-30 not yet
+            with Session(engine) as session:
+                for document_id, text in ((2, "đã sửa lại"), (25, "bản mới")):
+                    page = session.exec(
+                        select(Page).where(Page.document_id == document_id, Page.number == 1)
+                    ).one()
+                    page.text = text
+                    session.add(page)
+                session.commit()
+                index.index_pages(document_pages(session, 2))
+                index.index_pages(document_pages(session, 25))
+            index.delete(3)
+            assert index.search("da sua lai").total == 1  # the live index has it at once
+
+    reindex(index, engine, meanwhile, pages_per_batch=10, segment_pages=20)
     assert [h.document_id for h in index.search("da sua lai").hits] == [2]
-    assert index.search("ban moi").total == 0  # the database's page 25 replaced the live write
-    assert index.page_count() == 60 - 1  # document 2 now has the one page indexed for it
+    assert [h.document_id for h in index.search("ban moi").hits] == [25]
+    assert index.page_count() == 60  # document 3 is still in the database: written again
 
 
 @pytest.mark.parametrize("damage", ["missing", "garbage", "old format"])
