@@ -56,7 +56,7 @@ from sohoa.search.engine import (
 )
 from sohoa.search.query import Clause, ParsedQuery, Words, parse
 
-FORMAT = 3  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 4  # bump when the schema changes: an index of another format is rebuilt at start-up
 FORMAT_FILE = "sohoa-index.json"
 EXACT_BOOST = 2.0
 RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
@@ -83,7 +83,8 @@ def _schema() -> Schema:
         document_id=NUMERIC(int, bits=64, stored=True, sortable=True),
         page=NUMERIC(int, stored=True, sortable=True),
         name=STORED,
-        # exact words count (no positions: phrases are checked on the folded words)
+        # the page's words and, on page 1, the record's: exact (no positions, phrases are
+        # checked on the folded words; stored, with the record's words cut off, for snippets)
         exact=TEXT(analyzer=exact_analyzer(), stored=True),
         folded=TEXT(analyzer=folded_analyzer(), phrase=True),
         pairs=TEXT(analyzer=pairs_analyzer()),  # neighbouring syllables, for proximity
@@ -208,18 +209,21 @@ class WhooshIndex:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         with self._lock:
             searcher = self._current_searcher()
-            matches = _Matches(searcher, parsed)
-            ordered = matches.documents(sort)
-            hits = [matches.hit(docnums) for docnums in ordered[offset : offset + limit]]
-            suggestion = _suggestion(searcher, parsed) if len(ordered) < SUGGEST_BELOW else ""
+            matches = _Matches(searcher, _query(parsed, scored=False), _excluded(parsed))
+            matches.terms = _highlight_terms(parsed)
+            if sort == "relevance":
+                shown = matches.ranked(_query(parsed, scored=True), offset + limit)
+            else:
+                shown = matches.by_date(newest=sort == "newest")
+            total = len(matches.groups)
             return SearchResults(
                 query=parsed.text,
-                total=len(ordered),
-                hits=hits,
-                facets=matches.facets(ordered),
+                total=total,
+                hits=[matches.hit(document) for document in shown[offset : offset + limit]],
+                facets=matches.facets(),
                 offset=offset,
                 sort=sort,
-                suggestion=suggestion,
+                suggestion=_suggestion(searcher, parsed) if total < SUGGEST_BELOW else "",
             )
 
     def more_like(self, document_id: int, limit: int = 10) -> SearchResults:
@@ -234,14 +238,14 @@ class WhooshIndex:
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
             terms = searcher.key_terms_from_text("folded", text, numterms=15)
             like = _any_of([Term("folded", word, boost=weight) for word, weight in terms])
-            results = searcher.search(like, limit=None, mask=set(own))
-            matches = _Matches(searcher, None, results=results, terms=[w for w, _ in terms])
-            ordered = matches.documents("relevance")
+            matches = _Matches(searcher, like, excluded={document_id})
+            matches.terms = [word for word, _ in terms]
+            shown = matches.ranked(like, limit)
             return SearchResults(
                 query=f"like:{document_id}",
-                total=len(ordered),
-                hits=[matches.hit(docnums) for docnums in ordered[:limit]],
-                facets=matches.facets(ordered),
+                total=len(matches.groups),
+                hits=[matches.hit(document) for document in shown[:limit]],
+                facets=matches.facets(),
             )
 
     def _current_searcher(self):
@@ -408,10 +412,11 @@ def _fields(page: IndexedPage) -> dict:
         "document_id": page.document_id,
         "page": page.page,
         "name": page.name,
-        "exact": text,
-        "folded": text,
+        "exact": f"{text}\n{searched}",
+        "folded": f"{text}\n{searched}",
         "pairs": f"{text}\n{searched}",
         "raw": _changed_words(page.raw_text, text),
+        "_stored_exact": text,
         "meta_exact": searched,
         "meta_folded": searched,
         "issuer": records.issuing_body(metadata["issuer"]),
@@ -457,55 +462,59 @@ def _any_of(subqueries: list[Query], boost: float = 1.0) -> Query:
     return DefaultOr(subqueries, boost=boost)
 
 
-def _query(parsed: ParsedQuery) -> Query:
-    """The words' query, narrowed by the filters. A filter is part of the query (scoring
-    nothing) rather than Whoosh's `filter=`, which is applied after every page was matched:
-    inside the query, the narrower side leads and the other skips ahead to it."""
+def _query(parsed: ParsedQuery, scored: bool) -> Query:
+    """The words' query, narrowed by the filters; `scored`, with what only ranks (the exact
+    spelling, the record's words, the words side by side), else only what decides a match.
+    A filter is part of the query (scoring nothing) rather than Whoosh's `filter=`, which is
+    applied after every page was matched: inside, the narrower side leads, the other skips."""
     keep = _filter_query(parsed)
     if not parsed.required:
         return ConstantScoreQuery(keep, 1.0)
-    words = _text_query(parsed)
+    words = _text_query(parsed, scored)
     return words if keep is None else And([words, ConstantScoreQuery(keep, 0.0)])
 
 
-def _text_query(parsed: ParsedQuery) -> Query:
-    """Every required clause; pages where the words typed side by side are side by side score
-    higher (each neighbouring pair found counts)."""
-    required = [_clause_query(clause) for clause in parsed.required]
+def _text_query(parsed: ParsedQuery, scored: bool) -> Query:
+    """Every required clause; scored, pages where the words typed side by side are side by side
+    score higher (each neighbouring pair found counts)."""
+    required = [_clause_query(clause, scored) for clause in parsed.required]
     query = And(required) if len(required) > 1 else required[0]
     words = parsed.plain_words()
-    if len(words) > 1 and len(words) == len(parsed.required):
+    if scored and len(words) > 1 and len(words) == len(parsed.required):
         near = pairs(" ".join(w.text for w in words))
-        query = AndMaybe(
-            query, _any_of([Term("pairs", pair) for pair in near], boost=PROXIMITY_BOOST)
-        )
+        together = _any_of([Term("pairs", pair) for pair in near], boost=PROXIMITY_BOOST)
+        query = AndMaybe(query, together)
     return query
 
 
-def _clause_query(clause: Clause) -> Query:
-    alternatives = [_words_query(words) for words in clause.alternatives]
+def _clause_query(clause: Clause, scored: bool = True) -> Query:
+    alternatives = [_words_query(words, scored) for words in clause.alternatives]
     return alternatives[0] if len(alternatives) == 1 else _any_of(alternatives)
 
 
-def _words_query(words: Words) -> Query:
-    """One syllable: in any text field, with their boosts. Several (a phrase, a number, a
-    hyphenated word): in that order in the page or the record's words, the exact syllables
-    scoring more when typed with diacritics; a document number in the record's number too,
-    where it counts most."""
-    folded = _tokens(words, "folded")
+def _words_query(words: Words, scored: bool = True) -> Query:
+    """Where a word or phrase is found: the folded words of the page (which hold the record's
+    words on its first page) or, for one syllable, the words repair changed; a document number
+    also in the record's number, where it counts most. Scored, the exact spelling (when typed
+    with diacritics) and the record's words add to the score: looked up only for the pages
+    found, one posting list decides the match."""
+    folded, exact = _tokens(words, "folded"), _tokens(words, "exact")
     if len(folded) == 1 and not words.is_number:
-        return _any_of([Term(name, _tokens(words, name)[0], boost=b) for name, b in BOOSTS.items()])
-    exact = _tokens(words, "exact")
-    found = [
-        Phrase("folded", folded),
-        Phrase("meta_folded", folded, boost=BOOSTS["meta_folded"]),
-        Phrase("meta_exact", exact, boost=BOOSTS["meta_exact"]),
-    ]
-    if words.is_number:
-        found.append(Term("number", _number_key(words.text), boost=NUMBER_BOOST))
-    if not words.accented:
-        return _any_of(found)
-    return AndMaybe(_any_of(found), And([Term("exact", t, boost=EXACT_BOOST) for t in exact]))
+        found = _any_of([Term("folded", folded[0]), Term("raw", folded[0], boost=RAW_BOOST)])
+        ranks = [Term("meta_folded", folded[0], boost=BOOSTS["meta_folded"])]
+        if words.accented:
+            ranks += [
+                Term("exact", exact[0], boost=EXACT_BOOST),
+                Term("meta_exact", exact[0], boost=BOOSTS["meta_exact"]),
+            ]
+    else:
+        found = Phrase("folded", folded)
+        if words.is_number:
+            found = _any_of([found, Term("number", _number_key(words.text), boost=NUMBER_BOOST)])
+        ranks = [Phrase("meta_folded", folded, boost=BOOSTS["meta_folded"])]
+        if words.accented:
+            ranks += [And([Term("exact", t, boost=EXACT_BOOST) for t in exact])]
+    return AndMaybe(found, _any_of(ranks)) if scored else found
 
 
 def _tokens(words: Words, field: str) -> list[str]:
@@ -513,11 +522,11 @@ def _tokens(words: Words, field: str) -> list[str]:
     return [token.text for token in analyzer(words.text)]
 
 
-def _excluded_query(parsed: ParsedQuery) -> Query | None:
-    """What a left-out word matches: the page text, the raw text or the metadata."""
+def _excluded(parsed: ParsedQuery) -> Query | None:
+    """What a left-out word matches: the page's words, its changed OCR words, the record's."""
     if not parsed.excluded:
         return None
-    return _any_of([_clause_query(clause) for clause in parsed.excluded])
+    return _any_of([_clause_query(clause, scored=False) for clause in parsed.excluded])
 
 
 def _filter_query(parsed: ParsedQuery) -> Query | None:
@@ -552,16 +561,19 @@ def _words_filter(field: str, value: str) -> Query:
 
 @dataclass
 class _Document:
-    """One matched document: its pages' docnums, best first, and its best score."""
+    """One matched document: its matched pages' docnums, best first, and its best score."""
 
+    document_id: int
     docnums: list[int]
-    score: float
+    score: float = 0.0
 
 
 class _Matches:
-    """Every page a query matched, grouped into documents through the index's columns."""
+    """Every page a query matches, grouped into documents through the index's columns, found
+    without scoring; only the documents shown are ranked (Whoosh's top-N, which skips blocks of
+    pages that cannot make it) and highlighted."""
 
-    def __init__(self, searcher, parsed: ParsedQuery | None, results=None, terms=None):
+    def __init__(self, searcher, matching: Query, excluded: Query | set[int] | None = None):
         self.searcher = searcher
         reader = searcher.reader()
         self.columns = {
@@ -569,41 +581,53 @@ class _Matches:
             for name in ("document_id", "page", "doc_type", "year", "date", "issuer_name")
         }
         self.columns["procedure"] = _Column(reader, "procedures")
-        if results is None:
-            results = searcher.search(_query(parsed), limit=None)
-        self.results = results
-        self.excluded = self._excluded(parsed)
-        self.terms = terms if terms is not None else _highlight_terms(parsed)
-
-    def _excluded(self, parsed: ParsedQuery | None) -> set[int]:
-        """Documents with a left-out word on any page: left out whole, not page by page."""
-        query = _excluded_query(parsed) if parsed else None
-        if query is None:
-            return set()
         document_id = self.columns["document_id"]
-        return {document_id[n] for n in self.searcher.docs_for_query(query)}
-
-    def documents(self, sort: str) -> list[_Document]:
-        document_id = self.columns["document_id"]
-        grouped: dict[int, _Document] = {}
-        for docnum, score in self.results.items():
+        if isinstance(excluded, set):
+            left_out = excluded
+        elif excluded is not None:  # a left-out word on any page leaves the document out
+            left_out = {document_id[n] for n in searcher.docs_for_query(excluded)}
+        else:
+            left_out = set()
+        self.groups: dict[int, list[int]] = {}  # document id: matched docnums, page order
+        for docnum in searcher.docs_for_query(matching):
             key = document_id[docnum]
-            if key in self.excluded:
-                continue
-            if key in grouped:
-                grouped[key].docnums.append(docnum)
-            else:
-                grouped[key] = _Document([docnum], score)
-        documents = list(grouped.values())  # best score first
-        if sort != "relevance":
-            date = self.columns["date"]
-            dated = [d for d in documents if date[d.docnums[0]]]
-            undated = [d for d in documents if not date[d.docnums[0]]]
-            dated.sort(key=lambda d: date[d.docnums[0]], reverse=sort == "newest")
-            documents = dated + undated  # stable: equal dates stay best first
-        return documents
+            if key not in left_out:
+                self.groups.setdefault(key, []).append(docnum)
+        self.terms: list[str] = []
 
-    def facets(self, documents: list[_Document]) -> dict[str, dict[str, int]]:
+    def ranked(self, query: Query, wanted: int) -> list[_Document]:
+        """The best `wanted` documents, best first: the top pages by score, grouped, read
+        deeper until enough documents show or every page was scored."""
+        top = max(40, 4 * wanted)
+        while True:
+            results = self.searcher.search(query, limit=top)
+            documents: dict[int, _Document] = {}
+            for docnum, score in results.items():
+                key = self.columns["document_id"][docnum]
+                if key not in self.groups:
+                    continue  # left out
+                if key in documents:
+                    documents[key].docnums.append(docnum)
+                else:
+                    documents[key] = _Document(key, [docnum], score)
+            if len(documents) >= wanted or results.scored_length() < top:
+                break  # enough, or every matching page was scored
+            top *= 4
+        for document in documents.values():  # matched pages beyond the top ones, in order
+            seen = set(document.docnums)
+            document.docnums += [n for n in self.groups[document.document_id] if n not in seen]
+        return list(documents.values())[:wanted]
+
+    def by_date(self, newest: bool) -> list[_Document]:
+        """Every matched document by its record's date; undated ones last, in id order."""
+        date = self.columns["date"]
+        documents = [_Document(key, docnums) for key, docnums in sorted(self.groups.items())]
+        dated = [d for d in documents if date[d.docnums[0]]]
+        undated = [d for d in documents if not date[d.docnums[0]]]
+        dated.sort(key=lambda d: date[d.docnums[0]], reverse=newest)
+        return dated + undated
+
+    def facets(self) -> dict[str, dict[str, int]]:
         """How many of the matched documents have each value, most frequent first."""
         counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
         columns = {
@@ -612,8 +636,8 @@ class _Matches:
             "issuer": self.columns["issuer_name"],
             "procedure": self.columns["procedure"],
         }
-        for document in documents:
-            docnum = document.docnums[0]
+        for docnums in self.groups.values():
+            docnum = docnums[0]
             for name, column in columns.items():
                 value = column[docnum]
                 for part in value.split(",") if name == "procedure" else [value]:
@@ -679,9 +703,7 @@ class MarkFormatter(highlight.HtmlFormatter):
     template = "<mark>%(t)s</mark>"
 
 
-def _highlight_terms(parsed: ParsedQuery | None) -> list[str]:
-    if parsed is None:
-        return []
+def _highlight_terms(parsed: ParsedQuery) -> list[str]:
     return [
         token
         for clause in parsed.required
