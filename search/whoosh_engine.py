@@ -209,13 +209,10 @@ class WhooshIndex:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         with self._lock:
             searcher = self._current_searcher()
-            matches = _Matches(searcher, _query(parsed, scored=False), _excluded(parsed))
+            matches = _Matches(searcher, _query(parsed), _excluded(parsed))
             matches.terms = _highlight_terms(parsed)
-            if sort == "relevance":
-                shown = matches.ranked(_query(parsed, scored=True), offset + limit)
-            else:
-                shown = matches.by_date(newest=sort == "newest")
-            total = len(matches.groups)
+            shown = matches.documents if sort == "relevance" else matches.by_date(sort == "newest")
+            total = len(matches.documents)
             return SearchResults(
                 query=parsed.text,
                 total=total,
@@ -240,10 +237,10 @@ class WhooshIndex:
             like = _any_of([Term("folded", word, boost=weight) for word, weight in terms])
             matches = _Matches(searcher, like, excluded={document_id})
             matches.terms = [word for word, _ in terms]
-            shown = matches.ranked(like, limit)
+            shown = matches.documents
             return SearchResults(
                 query=f"like:{document_id}",
-                total=len(matches.groups),
+                total=len(matches.documents),
                 hits=[matches.hit(document) for document in shown[:limit]],
                 facets=matches.facets(),
             )
@@ -462,25 +459,24 @@ def _any_of(subqueries: list[Query], boost: float = 1.0) -> Query:
     return DefaultOr(subqueries, boost=boost)
 
 
-def _query(parsed: ParsedQuery, scored: bool) -> Query:
-    """The words' query, narrowed by the filters; `scored`, with what only ranks (the exact
-    spelling, the record's words, the words side by side), else only what decides a match.
-    A filter is part of the query (scoring nothing) rather than Whoosh's `filter=`, which is
-    applied after every page was matched: inside, the narrower side leads, the other skips."""
+def _query(parsed: ParsedQuery) -> Query:
+    """The words' query, narrowed by the filters. A filter is part of the query (scoring
+    nothing) rather than Whoosh's `filter=`, which is applied after every page was matched:
+    inside, the narrower side leads, the other skips."""
     keep = _filter_query(parsed)
     if not parsed.required:
         return ConstantScoreQuery(keep, 1.0)
-    words = _text_query(parsed, scored)
+    words = _text_query(parsed)
     return words if keep is None else And([words, ConstantScoreQuery(keep, 0.0)])
 
 
-def _text_query(parsed: ParsedQuery, scored: bool) -> Query:
-    """Every required clause; scored, pages where the words typed side by side are side by side
+def _text_query(parsed: ParsedQuery) -> Query:
+    """Every required clause; pages where the words typed side by side are side by side
     score higher (each neighbouring pair found counts)."""
-    required = [_clause_query(clause, scored) for clause in parsed.required]
+    required = [_clause_query(clause) for clause in parsed.required]
     query = And(required) if len(required) > 1 else required[0]
     words = parsed.plain_words()
-    if scored and len(words) > 1 and len(words) == len(parsed.required):
+    if len(words) > 1 and len(words) == len(parsed.required):
         near = pairs(" ".join(w.text for w in words))
         together = _any_of([Term("pairs", pair) for pair in near], boost=PROXIMITY_BOOST)
         query = AndMaybe(query, together)
@@ -508,7 +504,11 @@ def _words_query(words: Words, scored: bool = True) -> Query:
                 Term("meta_exact", exact[0], boost=BOOSTS["meta_exact"]),
             ]
     else:
-        found = Phrase("folded", folded)
+        # the neighbouring pairs first: rarer than the syllables, they leave the phrase's
+        # positions to be checked on a few pages only
+        found = And(
+            [Term("pairs", pair) for pair in pairs(words.text)] + [Phrase("folded", folded)]
+        )
         if words.is_number:
             found = _any_of([found, Term("number", _number_key(words.text), boost=NUMBER_BOOST)])
         ranks = [Phrase("meta_folded", folded, boost=BOOSTS["meta_folded"])]
@@ -569,11 +569,10 @@ class _Document:
 
 
 class _Matches:
-    """Every page a query matches, grouped into documents through the index's columns, found
-    without scoring; only the documents shown are ranked (Whoosh's top-N, which skips blocks of
-    pages that cannot make it) and highlighted."""
+    """Every page a query matches, scored in one pass and grouped into documents through the
+    index's columns (the best page of each first); only the documents shown are highlighted."""
 
-    def __init__(self, searcher, matching: Query, excluded: Query | set[int] | None = None):
+    def __init__(self, searcher, query: Query, excluded: Query | set[int] | None = None):
         self.searcher = searcher
         reader = searcher.reader()
         self.columns = {
@@ -588,40 +587,22 @@ class _Matches:
             left_out = {document_id[n] for n in searcher.docs_for_query(excluded)}
         else:
             left_out = set()
-        self.groups: dict[int, list[int]] = {}  # document id: matched docnums, page order
-        for docnum in searcher.docs_for_query(matching):
+        grouped: dict[int, _Document] = {}
+        for docnum, score in searcher.search(query, limit=None).items():
             key = document_id[docnum]
-            if key not in left_out:
-                self.groups.setdefault(key, []).append(docnum)
+            if key in left_out:
+                continue
+            if key in grouped:
+                grouped[key].docnums.append(docnum)
+            else:
+                grouped[key] = _Document(key, [docnum], score)
+        self.documents = list(grouped.values())  # best first
         self.terms: list[str] = []
-
-    def ranked(self, query: Query, wanted: int) -> list[_Document]:
-        """The best `wanted` documents, best first: the top pages by score, grouped, read
-        deeper until enough documents show or every page was scored."""
-        top = max(40, 4 * wanted)
-        while True:
-            results = self.searcher.search(query, limit=top)
-            documents: dict[int, _Document] = {}
-            for docnum, score in results.items():
-                key = self.columns["document_id"][docnum]
-                if key not in self.groups:
-                    continue  # left out
-                if key in documents:
-                    documents[key].docnums.append(docnum)
-                else:
-                    documents[key] = _Document(key, [docnum], score)
-            if len(documents) >= wanted or results.scored_length() < top:
-                break  # enough, or every matching page was scored
-            top *= 4
-        for document in documents.values():  # matched pages beyond the top ones, in order
-            seen = set(document.docnums)
-            document.docnums += [n for n in self.groups[document.document_id] if n not in seen]
-        return list(documents.values())[:wanted]
 
     def by_date(self, newest: bool) -> list[_Document]:
         """Every matched document by its record's date; undated ones last, in id order."""
         date = self.columns["date"]
-        documents = [_Document(key, docnums) for key, docnums in sorted(self.groups.items())]
+        documents = sorted(self.documents, key=lambda d: d.document_id)
         dated = [d for d in documents if date[d.docnums[0]]]
         undated = [d for d in documents if not date[d.docnums[0]]]
         dated.sort(key=lambda d: date[d.docnums[0]], reverse=newest)
@@ -636,8 +617,8 @@ class _Matches:
             "issuer": self.columns["issuer_name"],
             "procedure": self.columns["procedure"],
         }
-        for docnums in self.groups.values():
-            docnum = docnums[0]
+        for document in self.documents:
+            docnum = document.docnums[0]
             for name, column in columns.items():
                 value = column[docnum]
                 for part in value.split(",") if name == "procedure" else [value]:
