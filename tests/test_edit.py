@@ -179,8 +179,14 @@ def test_search_prints_each_hits_record_and_the_facets(home):
     assert "2 document(s) for ke hoach" in output
     assert "types: Kế hoạch 1 · years: 2024 1 · issuers: SỞ KHOA HỌC VÀ CÔNG NGHỆ 1" in output
     assert "Kế hoạch · 45/KH-SKHCN · 2024-07-15" in output
+    assert "1-2 of 2 document(s)" in output and "p.1: " in output  # snippets name their page
     bad = invoke(home, "search", "ke hoach year:24")
     assert bad.exit_code == 1 and "year: expects a year" in bad.stderr
+    unclosed = invoke(home, "search", '"ke hoach')
+    assert unclosed.exit_code == 1 and "a quote is not closed" in unclosed.stderr
+    assert "Did you mean: ke hoach" in invoke(home, "search", "ke hoachh").stdout
+    similar = invoke(home, "similar", "2").stdout  # "kế hoạch" is all they share
+    assert "of 1 document(s) for like:2" in similar and "#1 ke-hoach.pdf" in similar
 
 
 def test_patch_corrects_several_fields_for_the_named_actor(home):
