@@ -36,7 +36,7 @@ from sohoa.search.whoosh_queries import (
     search_query,
     suggestion,
 )
-from sohoa.search.whoosh_results import Matches, no_facets
+from sohoa.search.whoosh_results import Columns, Matches, no_facets
 from sohoa.search.whoosh_schema import FORMAT, fields, schema
 
 FORMAT_FILE = "sohoa-index.json"
@@ -56,6 +56,7 @@ class WhooshIndex:
         self._lock = threading.Lock()
         self._searcher = None
         self._opened_inode = None
+        self._columns = Columns()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -150,7 +151,7 @@ class WhooshIndex:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         with self._lock:
             searcher = self._current_searcher()
-            matches = Matches(searcher, search_query(parsed), excluded_query(parsed))
+            matches = Matches(searcher, self._columns, search_query(parsed), excluded_query(parsed))
             matches.terms = highlight_terms(parsed)
             shown = matches.documents if sort == "relevance" else matches.by_date(sort == "newest")
             total = len(matches.documents)
@@ -176,7 +177,7 @@ class WhooshIndex:
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
             terms = searcher.key_terms_from_text("folded", text, numterms=15)
             like = any_of([Term("folded", word, boost=weight) for word, weight in terms])
-            matches = Matches(searcher, like, excluded={document_id})
+            matches = Matches(searcher, self._columns, like, excluded={document_id})
             matches.terms = [word for word, _ in terms]
             shown = matches.documents
             return SearchResults(
@@ -197,6 +198,9 @@ class WhooshIndex:
             if self._searcher is not None:
                 self._searcher.close()
             self._searcher = self._open_searcher()
+            if inode != self._opened_inode:
+                self._columns = Columns()  # a rebuilt index: other segments altogether
+            self._columns.keep_only(self._searcher.reader())
             self._opened_inode = inode
         return self._searcher
 

@@ -26,14 +26,16 @@ class Matches:
     """Every page a query matches, scored in one pass and grouped into documents through the
     index's columns (the best page of each first); only the documents shown are highlighted."""
 
-    def __init__(self, searcher, query: Query, excluded: Query | set[int] | None = None):
+    def __init__(
+        self, searcher, columns: Columns, query: Query, excluded: Query | set[int] | None = None
+    ):
         self.searcher = searcher
         reader = searcher.reader()
         self.columns = {
-            name: _Column(reader, name)
+            name: columns.column(reader, name)
             for name in ("document_id", "page", "doc_type", "year", "date", "issuer_name")
         }
-        self.columns["procedure"] = _Column(reader, "procedures")
+        self.columns["procedure"] = columns.column(reader, "procedures")
         document_id = self.columns["document_id"]
         if isinstance(excluded, set):
             left_out = excluded
@@ -118,18 +120,40 @@ class Matches:
         return highlight.htmlescape(text[:200])
 
 
-class _Column:
-    """One field's column over every segment, read by document number. (Whoosh's own reader
-    over several segments loses its place when a segment has no value in the column.)"""
+class Columns:
+    """Each segment's column values as Python lists, read once and kept: a segment never
+    changes (only which of its pages are deleted), and a list is read many times faster than
+    Whoosh's column (grouping and facets read one value per matched page)."""
 
-    def __init__(self, reader, name: str):
+    def __init__(self):
+        self._lists: dict[tuple[str, str], list] = {}
+
+    def column(self, reader, name: str) -> _Column:
         leaves = [(leaf, base) for leaf, base in reader.leaf_readers() if leaf.doc_count_all()]
-        self.offsets = [base for _, base in leaves]
-        self.readers = [leaf.column_reader(name) for leaf, _ in leaves]
+        values = []
+        for leaf, _ in leaves:
+            key = (leaf.segment().segment_id(), name)
+            if key not in self._lists:
+                self._lists[key] = list(leaf.column_reader(name))
+            values.append(self._lists[key])
+        return _Column([base for _, base in leaves], values)
+
+    def keep_only(self, reader) -> None:
+        """Forget the segments the index no longer has (merged away)."""
+        live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        self._lists = {key: v for key, v in self._lists.items() if key[0] in live}
+
+
+class _Column:
+    """One field's values over every segment, by document number. (Whoosh's own reader over
+    several segments loses its place when a segment has no value in the column.)"""
+
+    def __init__(self, offsets: list[int], values: list[list]):
+        self.offsets, self.values = offsets, values
 
     def __getitem__(self, docnum: int):
         segment = bisect_right(self.offsets, docnum) - 1
-        return self.readers[segment][docnum - self.offsets[segment]]
+        return self.values[segment][docnum - self.offsets[segment]]
 
 
 class MarkFormatter(highlight.HtmlFormatter):
