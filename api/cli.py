@@ -291,13 +291,7 @@ class _bar:
 
     def __call__(self, done: int, total: int) -> None:
         if self.bar is None:
-            self.bar = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=err,
-            )
+            self.bar = _progress()
             self.bar.start()
             self.task = self.bar.add_task(self.description, total=total)
         self.bar.update(self.task, completed=done, total=total)
@@ -324,18 +318,22 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+def _progress() -> Progress:
+    """Rich progress bars on stderr (so `--json` stays clean on stdout): what, how far, how long."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+
+
 class _IngestProgress:
     """Rich progress bars for files and pages, on stderr so `--json` stays clean on stdout."""
 
     def __init__(self):
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-            transient=False,
-        )
+        self.bar = _progress()
 
     def __enter__(self):
         self.bar.start()
