@@ -4,14 +4,10 @@ The index holds one entry per page and is only ever a copy: the database is the 
 rebuild makes the index again from it. Results are grouped per document (best page first, every
 matched page listed), because staff look for records, not pages.
 
-Each page carries its document's metadata: the first page as searchable words (type, issuer,
-subject, signer, number; ranked above words of the page), every page as filter and facet fields
-(`doc_type`, `year`, `date`, the issuing body's line, the number, the procedures), kept in
-columns so that grouping, sorting and counting read arrays instead of each page's stored text.
-
-Speed: a query scores every matching page (Whoosh's cost), then documents are grouped and
-counted from the columns; only the hits shown are highlighted. One searcher is kept open and
-refreshed when the index changes; one writer at a time (Whoosh's lock, waited for).
+What a page holds is in `whoosh_schema`, how a query becomes Whoosh's in `whoosh_queries`, how
+matches become results in `whoosh_results`. This module keeps the index: one searcher kept open
+and reopened when the index changes, one writer at a time (Whoosh's lock, waited for), and the
+rebuild beside the live index.
 """
 
 from __future__ import annotations
@@ -63,10 +59,10 @@ class WhooshIndex:
 
     def index_pages(self, pages: Iterable[IndexedPage]) -> int:
         """Add pages, replacing whatever the index held for their documents; return the count.
-        While a rebuild is under way the pages go into the new index too, so it misses nothing."""
+        A rebuild under way is told, so that it writes these documents again before it ends."""
         pages = list(pages)
         documents = {p.document_id for p in pages}
-        with _writer(self._ensured()) as writer:
+        with _writer(self._ensure()) as writer:
             for document_id in documents:
                 writer.delete_by_term("document_id", document_id)
             for page in pages:
@@ -76,7 +72,7 @@ class WhooshIndex:
 
     def delete(self, document_id: int) -> None:
         """Remove every page of a document."""
-        with _writer(self._ensured()) as writer:
+        with _writer(self._ensure()) as writer:
             writer.delete_by_term("document_id", document_id)
         self._note_changed({document_id})
 
@@ -108,10 +104,6 @@ class WhooshIndex:
         if self.building.exists():
             with open(self.building / Builder.CHANGED, "a") as listed:
                 listed.write("".join(f"{document_id}\n" for document_id in documents))
-
-    def _ensured(self) -> Path:
-        self._ensure()
-        return self.directory
 
     # -- state -------------------------------------------------------------------------------
 
@@ -152,8 +144,13 @@ class WhooshIndex:
             raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
         with self._lock:
             searcher = self._current_searcher()
-            matches = Matches(searcher, self._columns, search_query(parsed), excluded_query(parsed))
-            matches.terms = highlight_terms(parsed)
+            matches = Matches(
+                searcher,
+                self._columns,
+                search_query(parsed),
+                highlight_terms(parsed),
+                excluded_query(parsed),
+            )
             shown = matches.documents if sort == "relevance" else matches.by_date(sort == "newest")
             total = len(matches.documents)
             return SearchResults(
@@ -178,8 +175,8 @@ class WhooshIndex:
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
             terms = searcher.key_terms_from_text("folded", text, numterms=15)
             like = any_of([Term("folded", word, boost=weight) for word, weight in terms])
-            matches = Matches(searcher, self._columns, like, excluded={document_id})
-            matches.terms = [word for word, _ in terms]
+            words = [word for word, _ in terms]
+            matches = Matches(searcher, self._columns, like, words, excluded={document_id})
             shown = matches.documents
             return SearchResults(
                 query=f"like:{document_id}",
@@ -218,10 +215,11 @@ class WhooshIndex:
                 time.sleep(0.05 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    def _ensure(self) -> None:
-        """An empty index of the current format when there is none."""
+    def _ensure(self) -> Path:
+        """The index's directory, with an empty index of the current format when it had none."""
         if not _exists(self.directory):
             _create(self.directory)
+        return self.directory
 
     def close(self) -> None:
         with self._lock:

@@ -29,13 +29,6 @@ RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair 
 META_BOOST = 1.5  # a word of the type, issuer or subject says more than one in the body
 NUMBER_BOOST = 8.0  # a document number typed whole is the record with that number
 PROXIMITY_BOOST = 5.0  # the words typed together, found together: syllables make words
-BOOSTS = {
-    "exact": EXACT_BOOST,
-    "folded": 1.0,
-    "raw": RAW_BOOST,
-    "meta_exact": EXACT_BOOST * META_BOOST,
-    "meta_folded": META_BOOST,
-}
 EXACT_FIELDS = {"exact", "meta_exact"}
 
 
@@ -84,11 +77,11 @@ def _words_query(words: Words, scored: bool = True) -> Query:
     folded, exact = _tokens(words, "folded"), _tokens(words, "exact")
     if len(folded) == 1 and not words.is_number:
         found = any_of([Term("folded", folded[0]), Term("raw", folded[0], boost=RAW_BOOST)])
-        ranks = [Term("meta_folded", folded[0], boost=BOOSTS["meta_folded"])]
+        ranks = [Term("meta_folded", folded[0], boost=META_BOOST)]
         if words.accented:
             ranks += [
                 Term("exact", exact[0], boost=EXACT_BOOST),
-                Term("meta_exact", exact[0], boost=BOOSTS["meta_exact"]),
+                Term("meta_exact", exact[0], boost=EXACT_BOOST * META_BOOST),
             ]
     else:
         # the neighbouring pairs first: rarer than the syllables, they leave the phrase's
@@ -98,7 +91,7 @@ def _words_query(words: Words, scored: bool = True) -> Query:
         )
         if words.is_number:
             found = any_of([found, Term("number", number_key(words.text), boost=NUMBER_BOOST)])
-        ranks = [Phrase("meta_folded", folded, boost=BOOSTS["meta_folded"])]
+        ranks = [Phrase("meta_folded", folded, boost=META_BOOST)]
         if words.accented:
             ranks += [And([Term("exact", t, boost=EXACT_BOOST) for t in exact])]
     return AndMaybe(found, any_of(ranks)) if scored else found

@@ -27,9 +27,17 @@ class Matches:
     index's columns (the best page of each first); only the documents shown are highlighted."""
 
     def __init__(
-        self, searcher, columns: Columns, query: Query, excluded: Query | set[int] | None = None
+        self,
+        searcher,
+        columns: Columns,
+        query: Query,
+        terms: list[str],
+        excluded: Query | set[int] | None = None,
     ):
+        """`terms` are the folded words to mark in snippets; `excluded` leaves documents out:
+        those that match it, or those ids."""
         self.searcher = searcher
+        self.terms = terms
         reader = searcher.reader()
         self.columns = {
             name: columns.column(reader, name)
@@ -53,7 +61,6 @@ class Matches:
             else:
                 grouped[key] = Document(key, [docnum], score)
         self.documents = list(grouped.values())  # best first
-        self.terms: list[str] = []
 
     def by_date(self, newest: bool) -> list[Document]:
         """Every matched document by its record's date; undated ones last, in id order."""
