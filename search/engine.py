@@ -116,3 +116,14 @@ class SearchIndex(Protocol):
     def problem(self) -> str | None: ...
 
     def page_count(self) -> int: ...
+
+
+def checked_page(limit: int, offset: int, sort: str) -> tuple[int, int]:
+    """`limit` and `offset` as given, when they are in range and `sort` is known."""
+    if not 0 <= limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise QueryError(f"offset must be 0 or more, not {offset}")
+    if sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    return limit, offset

@@ -23,16 +23,19 @@ from pathlib import Path
 from whoosh import index
 from whoosh.query import NumericRange, Term
 
-from sohoa.search.engine import MAX_LIMIT, SORTS, IndexedPage, QueryError, SearchResults
+from sohoa.search.engine import IndexedPage, SearchResults, checked_page
 from sohoa.search.query import parse
+from sohoa.search.results import assemble, highlight_terms, no_facets
+from sohoa.search.suggest import SUGGEST_BELOW, suggestion
 from sohoa.search.whoosh_queries import (
     any_of,
     excluded_query,
-    highlight_terms,
+    filter_query,
+    pages_query,
+    required_queries,
     search_query,
-    suggestion,
 )
-from sohoa.search.whoosh_results import Columns, Matches, no_facets
+from sohoa.search.whoosh_results import Columns, WhooshMatches
 from sohoa.search.whoosh_schema import FORMAT, fields, schema
 
 FORMAT_FILE = "sohoa-index.json"
@@ -40,7 +43,7 @@ WRITER_TIMEOUT_SECONDS = 60
 SEGMENT_PAGES = 20_000  # a rebuild commits (and checkpoints) every this many pages
 REBUILD_PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 OPEN_ATTEMPTS = 5
-SUGGEST_BELOW = 3  # "did you mean" is offered when fewer documents than this match
+LIKE_TERMS = 15  # "more like this" looks for a document's this many most telling words
 
 
 class WhooshIndex:
@@ -139,51 +142,41 @@ class WhooshIndex:
         """Documents matching `query` (see `search.query` for the language), `limit` of them
         from `offset` in `sort` order, with facets over every match and "did you mean"."""
         parsed = parse(query)
-        limit, offset = _checked_page(limit, offset)
-        if sort not in SORTS:
-            raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+        limit, offset = checked_page(limit, offset, sort)
         with self._lock:
             searcher = self._current_searcher()
-            matches = Matches(
+            matches = WhooshMatches(
                 searcher,
                 self._columns,
+                required_queries(parsed),
                 search_query(parsed),
-                highlight_terms(parsed),
-                excluded_query(parsed),
+                pages_query(parsed),
+                keep=filter_query(parsed),
+                excluded=excluded_query(parsed),
             )
-            shown = matches.documents if sort == "relevance" else matches.by_date(sort == "newest")
-            total = len(matches.documents)
-            return SearchResults(
-                query=parsed.text,
-                total=total,
-                hits=[matches.hit(document) for document in shown[offset : offset + limit]],
-                facets=matches.facets(),
-                offset=offset,
-                sort=sort,
-                suggestion=suggestion(searcher, parsed) if total < SUGGEST_BELOW else "",
-            )
+            offered = ""
+            if matches.total < SUGGEST_BELOW:
+                offered = suggestion(WhooshVocabulary(searcher.reader()), parsed)
+            terms = highlight_terms(parsed)
+            return assemble(matches, parsed.text, terms, limit, offset, sort, offered)
 
     def more_like(self, document_id: int, limit: int = 10) -> SearchResults:
         """Documents about the same thing as document `document_id`: its most telling words
         (frequent in it, rare in the archive) searched for, the document itself left out."""
-        limit, _ = _checked_page(limit, 0)
+        limit, _ = checked_page(limit, 0, "relevance")
         with self._lock:
             searcher = self._current_searcher()
             own = list(searcher.document_numbers(document_id=document_id))
             if not own:
                 return SearchResults(query=f"like:{document_id}", total=0, facets=no_facets())
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
-            terms = searcher.key_terms_from_text("folded", text, numterms=15)
+            terms = searcher.key_terms_from_text("folded", text, numterms=LIKE_TERMS)
             like = any_of([Term("folded", word, boost=weight) for word, weight in terms])
-            words = [word for word, _ in terms]
-            matches = Matches(searcher, self._columns, like, words, excluded={document_id})
-            shown = matches.documents
-            return SearchResults(
-                query=f"like:{document_id}",
-                total=len(matches.documents),
-                hits=[matches.hit(document) for document in shown[:limit]],
-                facets=matches.facets(),
+            matches = WhooshMatches(
+                searcher, self._columns, [like], like, like, excluded={document_id}
             )
+            words = [word for word, _ in terms]
+            return assemble(matches, f"like:{document_id}", words, limit, 0, "relevance")
 
     def _current_searcher(self):
         """The open searcher, refreshed when the index changed or was replaced by a rebuild."""
@@ -226,6 +219,20 @@ class WhooshIndex:
             if self._searcher is not None:
                 self._searcher.close()
                 self._searcher = None
+
+
+class WhooshVocabulary:
+    """The index's words, for "did you mean" (`search.suggest`)."""
+
+    def __init__(self, reader):
+        self.reader = reader
+
+    def frequency(self, field: str, term: str) -> int:
+        return self.reader.doc_frequency(field, term)
+
+    def terms(self, field: str, prefix: str):
+        for term in self.reader.expand_prefix(field, prefix):
+            yield term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 class Builder:
@@ -364,11 +371,3 @@ def _writer(directory: Path, processes: int = 1):
     if processes > 1:
         return ix.writer(timeout=WRITER_TIMEOUT_SECONDS, procs=processes, multisegment=True)
     return ix.writer(timeout=WRITER_TIMEOUT_SECONDS)
-
-
-def _checked_page(limit: int, offset: int) -> tuple[int, int]:
-    if not 0 <= limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be between 0 and {MAX_LIMIT}, not {limit}")
-    if offset < 0:
-        raise QueryError(f"offset must be 0 or more, not {offset}")
-    return limit, offset

@@ -1,4 +1,5 @@
-"""A parsed query (`search.query`) as a Whoosh query, and "did you mean" from the index's words.
+"""A parsed query (`search.query`) as Whoosh queries: what a document must hold, how its pages
+score, what the filters keep.
 
 A match is decided by one posting list per word: the page's folded words (which hold the
 record's words on its first page) or, for a single syllable, the raw OCR words repair changed.
@@ -39,11 +40,24 @@ def any_of(subqueries: list[Query], boost: float = 1.0) -> Query:
     return DefaultOr(subqueries, boost=boost)
 
 
+def required_queries(parsed: ParsedQuery) -> list[Query]:
+    """One query per required word, phrase or OR-group, unscored: a document must hold each."""
+    return [_clause_query(clause, scored=False) for clause in parsed.required]
+
+
+def pages_query(parsed: ParsedQuery) -> Query | None:
+    """A page holding any of the words, scored: which pages of a document a hit shows. None
+    when the query has only filters (then every page)."""
+    if not parsed.required:
+        return None
+    return any_of([_clause_query(clause) for clause in parsed.required])
+
+
 def search_query(parsed: ParsedQuery) -> Query:
-    """The words' query, narrowed by the filters. A filter is part of the query (scoring
-    nothing) rather than Whoosh's `filter=`, which is applied after every page was matched:
-    inside, the narrower side leads, the other skips."""
-    keep = _filter_query(parsed)
+    """Pages holding every word, scored, narrowed by the filters. A filter is part of the
+    query (scoring nothing) rather than Whoosh's `filter=`, which is applied after every page
+    was matched: inside, the narrower side leads, the other skips."""
+    keep = filter_query(parsed)
     if not parsed.required:
         return ConstantScoreQuery(keep, 1.0)
     words = _text_query(parsed)
@@ -109,7 +123,7 @@ def excluded_query(parsed: ParsedQuery) -> Query | None:
     return any_of([_clause_query(clause, scored=False) for clause in parsed.excluded])
 
 
-def _filter_query(parsed: ParsedQuery) -> Query | None:
+def filter_query(parsed: ParsedQuery) -> Query | None:
     """Every kind of filter must hold; within a kind, any of its values."""
     filters = parsed.filters
     if not filters:
@@ -134,44 +148,3 @@ def _words_filter(field: str, value: str) -> Query:
     if not words:
         raise QueryError(f'{field.split("_")[0]}: "{value}" has no words to look for')
     return Phrase(field, words) if len(words) > 1 else Term(field, words[0])
-
-
-def suggestion(searcher, parsed: ParsedQuery) -> str:
-    """The query with each word the index does not hold replaced by the closest word it does
-    hold (fewest edits, then the most pages): typed with diacritics, from the accented words;
-    without, from the folded ones. "" when nothing needs replacing or nothing is close."""
-    reader = searcher.reader()
-    text = parsed.text
-    changed = False
-    for words in parsed.plain_words():
-        if words.is_number or len(words.syllables) != 1:
-            continue
-        field = "exact" if words.accented else "folded"
-        word = _tokens(words, field)[0]
-        if reader.doc_frequency(field, word) or len(word) < 3:
-            continue
-        best = _closest(reader, field, word)
-        if best:
-            text = text.replace(words.text, best, 1)
-            changed = True
-    return text if changed else ""
-
-
-def _closest(reader, field: str, word: str) -> str:
-    candidates = []
-    for distance in (1, 2) if len(word) > 4 else (1,):
-        candidates = [c for c in reader.terms_within(field, word, distance, prefix=1) if c != word]
-        if candidates:
-            break
-    if not candidates:
-        return ""
-    return max(candidates, key=lambda c: (reader.doc_frequency(field, c), c))
-
-
-def highlight_terms(parsed: ParsedQuery) -> list[str]:
-    return [
-        token
-        for clause in parsed.required
-        for words in clause.alternatives
-        for token in _tokens(words, "folded")
-    ]

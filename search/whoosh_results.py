@@ -1,136 +1,133 @@
-"""What a Whoosh search returns, as sohoa's results: pages grouped into documents, sorted,
-counted into facets, and the documents shown highlighted."""
+"""One query's matches in a Whoosh index, answering what `search.results` asks (`Matches`).
+
+Which documents match is found without scoring: for each required word the pages that hold it
+(Whoosh walks the posting lists only), turned into documents through the index's columns and
+intersected, so the words may be on different pages. Only ranking by relevance scores pages,
+those that hold every word. Facets and dates are read from columns, one value per document.
+"""
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
 
-from whoosh import highlight
-from whoosh.query import Query
+from whoosh.query import And, Query, Term
 
-from sohoa.search.analysis import folded_analyzer
-from sohoa.search.engine import FACETS, HIT_METADATA, SNIPPET_PAGES, Hit, Snippet
+from sohoa.search.engine import SNIPPET_PAGES
+from sohoa.search.results import ShownDocument, ShownPage
 
-
-@dataclass
-class Document:
-    """One matched document: its matched pages' docnums, best first, and its best score."""
-
-    document_id: int
-    docnums: list[int]
-    score: float = 0.0
+FACET_COLUMNS = {"doc_type": "doc_type", "year": "year", "issuer": "issuer_name"}
 
 
-class Matches:
-    """Every page a query matches, scored in one pass and grouped into documents through the
-    index's columns (the best page of each first); only the documents shown are highlighted."""
-
+class WhooshMatches:
     def __init__(
         self,
         searcher,
         columns: Columns,
-        query: Query,
-        terms: list[str],
+        required: list[Query],
+        scored: Query,
+        pages: Query | None,
+        keep: Query | None = None,
         excluded: Query | set[int] | None = None,
     ):
-        """`terms` are the folded words to mark in snippets; `excluded` leaves documents out:
-        those that match it, or those ids."""
+        """`required`: one unscored query per word or phrase, each must be in the document;
+        `scored`: pages holding every word, scored; `pages`: a page holding any of them,
+        scored (None: every page); `keep`: the filters; `excluded`: documents left out,
+        those with a page matching it or those ids."""
         self.searcher = searcher
-        self.terms = terms
+        self.scored, self.pages = scored, pages
         reader = searcher.reader()
-        self.columns = {
+        self.column = {
             name: columns.column(reader, name)
             for name in ("document_id", "page", "doc_type", "year", "date", "issuer_name")
         }
-        self.columns["procedure"] = columns.column(reader, "procedures")
-        document_id = self.columns["document_id"]
+        self.column["procedures"] = columns.column(reader, "procedures")
+        self.documents = self._matching(required + ([keep] if keep is not None else []))
+        for document_id in self._left_out(excluded):
+            self.documents.pop(document_id, None)
+        self.total = len(self.documents)
+        self._ranked: list[tuple[int, float]] | None = None
+
+    def _matching(self, queries: list[Query]) -> dict[int, int]:
+        """Documents that every query finds on one of their pages: id → one page's docnum."""
+        document_id = self.column["document_id"]
+        found: dict[int, int] | None = None
+        for query in queries:
+            these: dict[int, int] = {}
+            for docnum in self.searcher.docs_for_query(query):
+                these.setdefault(document_id[docnum], docnum)
+            found = these if found is None else {d: n for d, n in found.items() if d in these}
+            if not found:
+                break
+        return found or {}
+
+    def _left_out(self, excluded: Query | set[int] | None) -> set[int]:
         if isinstance(excluded, set):
-            left_out = excluded
-        elif excluded is not None:  # a left-out word on any page leaves the document out
-            left_out = {document_id[n] for n in searcher.docs_for_query(excluded)}
-        else:
-            left_out = set()
-        grouped: dict[int, Document] = {}
-        for docnum, score in searcher.search(query, limit=None).items():
-            key = document_id[docnum]
-            if key in left_out:
-                continue
-            if key in grouped:
-                grouped[key].docnums.append(docnum)
-            else:
-                grouped[key] = Document(key, [docnum], score)
-        self.documents = list(grouped.values())  # best first
+            return excluded
+        if excluded is None:
+            return set()
+        document_id = self.column["document_id"]
+        return {document_id[n] for n in self.searcher.docs_for_query(excluded)}
 
-    def by_date(self, newest: bool) -> list[Document]:
-        """Every matched document by its record's date; undated ones last, in id order."""
-        date = self.columns["date"]
-        documents = sorted(self.documents, key=lambda d: d.document_id)
-        dated = [d for d in documents if date[d.docnums[0]]]
-        undated = [d for d in documents if not date[d.docnums[0]]]
-        dated.sort(key=lambda d: date[d.docnums[0]], reverse=newest)
-        return dated + undated
+    def best_documents(self, count: int) -> list[tuple[int, float]]:
+        """Every matching document with a page holding every word, scored in one pass."""
+        if self._ranked is None:
+            document_id = self.column["document_id"]
+            best: dict[int, float] = {}
+            for docnum, score in self.searcher.search(self.scored, limit=None).items():
+                key = document_id[docnum]
+                if key in self.documents and key not in best:
+                    best[key] = score
+            self._ranked = list(best.items())
+        return self._ranked
 
-    def facets(self) -> dict[str, dict[str, int]]:
-        """How many of the matched documents have each value, most frequent first."""
-        counts: dict[str, dict[str, int]] = {name: {} for name in FACETS}
-        columns = {
-            "doc_type": self.columns["doc_type"],
-            "year": self.columns["year"],
-            "issuer": self.columns["issuer_name"],
-            "procedure": self.columns["procedure"],
-        }
-        for document in self.documents:
-            docnum = document.docnums[0]
+    def by_date(self, newest: bool, offset: int, limit: int, leave_out: set[int]) -> list[int]:
+        date = self.column["date"]
+        ids = sorted(d for d in self.documents if d not in leave_out)
+        dated = [d for d in ids if date[self.documents[d]]]
+        undated = [d for d in ids if not date[self.documents[d]]]
+        dated.sort(key=lambda d: date[self.documents[d]], reverse=newest)  # stable: ids rise
+        return (dated + undated)[offset : offset + limit]
+
+    def facet_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {name: {} for name in (*FACET_COLUMNS, "procedure")}
+        columns = {name: self.column[column] for name, column in FACET_COLUMNS.items()}
+        procedures = self.column["procedures"]
+        for docnum in self.documents.values():
             for name, column in columns.items():
                 value = column[docnum]
-                for part in value.split(",") if name == "procedure" else [value]:
-                    if part:
-                        counts[name][part] = counts[name].get(part, 0) + 1
-        return {
-            name: dict(sorted(values.items(), key=lambda item: (-item[1], item[0])))
-            for name, values in counts.items()
-        }
+                counts[name][value] = counts[name].get(value, 0) + 1
+            for code in procedures[docnum].split(","):
+                counts["procedure"][code] = counts["procedure"].get(code, 0) + 1
+        return counts
 
-    def hit(self, document: Document) -> Hit:
-        """The document as shown: snippets from its best pages, its metadata."""
-        best = [self.searcher.stored_fields(n) for n in document.docnums[:SNIPPET_PAGES]]
-        first = best[0]
-        pages = sorted(self.columns["page"][n] for n in document.docnums)
-        procedures = self.columns["procedure"][document.docnums[0]]
-        return Hit(
-            document_id=first["document_id"],
+    def document(self, document_id: int) -> ShownDocument:
+        own = Term("document_id", document_id)
+        if self.pages is None:
+            docnums = sorted(self.searcher.docs_for_query(own), key=self.column["page"].__getitem__)
+            scored = [(n, 0.0) for n in docnums]
+        else:
+            found = self.searcher.search(And([own, self.pages]), limit=None)
+            scored = list(found.items())
+        if not scored:  # matched through its record only: its first page stands for it
+            scored = [(min(self.searcher.docs_for_query(own)), 0.0)]
+        page = self.column["page"]
+        best = [(self.searcher.stored_fields(n), score) for n, score in scored[:SNIPPET_PAGES]]
+        first = best[0][0]
+        procedures = self.column["procedures"][scored[0][0]]
+        return ShownDocument(
+            document_id=document_id,
             name=first["name"],
-            page=first["page"],
-            pages=pages,
-            score=round(document.score, 4),
-            snippets=[Snippet(stored["page"], self._snippet(stored)) for stored in best],
-            metadata={name: (first.get("meta") or {}).get(name, "") for name in HIT_METADATA},
+            pages=[page[n] for n, _ in scored],
+            best=[ShownPage(s["page"], score, s.get("exact", "")) for s, score in best],
+            metadata=first.get("meta") or {},
             procedures=procedures.split(",") if procedures else [],
         )
-
-    def _snippet(self, stored: dict) -> str:
-        """Matched words marked in the accented text, with or without their diacritics."""
-        text = stored.get("exact", "")
-        if self.terms:
-            fragmenter = highlight.ContextFragmenter(maxchars=240, surround=60)
-            found = highlight.highlight(
-                text,
-                frozenset(self.terms),
-                folded_analyzer(),
-                fragmenter,
-                MarkFormatter(between=" … "),
-                top=2,
-            )
-            if found:
-                return found
-        return highlight.htmlescape(text[:200])
 
 
 class Columns:
     """Each segment's column values as Python lists, read once and kept: a segment never
     changes (only which of its pages are deleted), and a list is read many times faster than
-    Whoosh's column (grouping and facets read one value per matched page)."""
+    Whoosh's column (matching, sorting and counting read one value per matched page)."""
 
     def __init__(self):
         self._lists: dict[tuple[str, str], list] = {}
@@ -161,13 +158,3 @@ class _Column:
     def __getitem__(self, docnum: int):
         segment = bisect_right(self.offsets, docnum) - 1
         return self.values[segment][docnum - self.offsets[segment]]
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """Matched words as plain `<mark>…</mark>`; the rest of the snippet is HTML-escaped."""
-
-    template = "<mark>%(t)s</mark>"
-
-
-def no_facets() -> dict[str, dict[str, int]]:
-    return {name: {} for name in FACETS}

@@ -283,6 +283,30 @@ def test_a_phrase_needs_its_words_in_order_with_or_without_diacritics(archive):
     assert set(found(archive, '"số hóa"')) == {1, 2, 4}
 
 
+def test_the_words_may_be_on_different_pages_of_a_document(tmp_path):
+    """A document holds the words typed when its pages do between them; those with one page
+    holding every word come first, then the others, newest first."""
+    index = WhooshIndex(tmp_path / "index")
+    index.index_pages(
+        [
+            IndexedPage(1, "a.pdf", 1, "Hội nghị tổng kết", metadata={"date": "2010-01-05"}),
+            IndexedPage(1, "a.pdf", 2, "Dự toán kinh phí năm sau", metadata={"date": "2010-01-05"}),
+            IndexedPage(2, "b.pdf", 1, "Hội nghị bàn về kinh phí", metadata={"date": "2001"}),
+            IndexedPage(3, "c.pdf", 1, "Kinh phí sự nghiệp", metadata={"date": "2020-05"}),
+            IndexedPage(3, "c.pdf", 2, "Biên bản hội nghị", metadata={"date": "2020-05"}),
+            IndexedPage(4, "d.pdf", 1, "Hội nghị cán bộ", metadata={"date": "2024"}),
+        ]
+    )
+    results = index.search("hoi nghi kinh phi")
+    assert [hit.document_id for hit in results.hits] == [2, 3, 1]
+    assert results.total == 3 and results.facets["year"] == {"2001": 1, "2010": 1, "2020": 1}
+    assert [hit.pages for hit in results.hits] == [[1], [1, 2], [1, 2]]
+    assert found(index, '"hoi nghi" "du toan"') == [1]
+    assert found(index, '"nghi kinh"') == []  # a phrase stays on one page
+    paged = [index.search("hoi nghi kinh phi", limit=1, offset=o).hits for o in range(4)]
+    assert [hit.document_id for hits in paged for hit in hits] == [2, 3, 1]
+
+
 def test_excluded_words_leave_out_the_whole_document(archive):
     assert set(found(archive, "so hoa -cao")) == {1, 3, 4}
     # "dự thảo" is on page 2 only; page 1 matches "so hoa" but the document is still left out
