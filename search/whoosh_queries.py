@@ -36,8 +36,11 @@ EXACT_FIELDS = {"exact", "meta_exact"}
 def any_of(subqueries: list[Query], boost: float = 1.0) -> Query:
     """Whoosh's `Or` as a tree of union matchers, always. Left to choose, Whoosh pre-reads every
     posting of a segment under 5,000 pages into an array in pure Python, clearing 2,048 slots
-    at each step: most of the time of a common word on a freshly built or small index."""
-    return DefaultOr(subqueries, boost=boost)
+    at each step: most of the time of a common word on a freshly built or small index. The
+    boost goes on each subquery: Whoosh's union matcher leaves its own boost unapplied."""
+    if boost != 1.0:
+        subqueries = [query.with_boost(query.boost * boost) for query in subqueries]
+    return DefaultOr(subqueries)
 
 
 def required_queries(parsed: ParsedQuery) -> list[Query]:
