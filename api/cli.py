@@ -28,7 +28,7 @@ from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
-from sohoa.search import SORTS, QueryError, SearchIndex, open_index, ready_index
+from sohoa.search import SORTS, EngineMissing, QueryError, SearchIndex, open_index, ready_index
 from sohoa.search import reindex as rebuild_index
 
 app = typer.Typer(
@@ -261,7 +261,7 @@ def reindex(
     settings = Settings()
     engine = open_database(settings)
     with _bar("indexing pages") as progress:
-        report = rebuild_index(open_index(settings), engine, progress, resume=not fresh)
+        report = rebuild_index(_open_index(settings), engine, progress, resume=not fresh)
     if report.resumed_after:
         err.print(f"Resumed after document #{report.resumed_after}.")
     out.print(f"Indexed {report.pages} page(s).")
@@ -275,7 +275,14 @@ def _ready_index(settings: Settings, engine) -> SearchIndex:
         err.print(f"[yellow]sohoa: {escape(problem)}; rebuilding it from the database.[/yellow]")
 
     with _bar("indexing pages") as progress:
-        return ready_index(open_index(settings), engine, explain, progress)
+        return ready_index(_open_index(settings), engine, explain, progress)
+
+
+def _open_index(settings: Settings) -> SearchIndex:
+    try:
+        return open_index(settings)
+    except EngineMissing as error:
+        _fail(str(error))
 
 
 class _bar:

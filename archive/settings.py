@@ -10,6 +10,7 @@ from __future__ import annotations
 import getpass
 import os
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 from pydantic import Field
@@ -45,6 +46,9 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, description="a file with more pages is refused")
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
     actor: str | None = Field(None, description="who the trail names; default the OS user")
+    search_engine: Literal["whoosh", "tantivy"] = Field(
+        "whoosh", description="search index: whoosh (embedded) or tantivy (large archives)"
+    )
 
     @property
     def trail_actor(self) -> str:

@@ -33,8 +33,14 @@ def nfc(text: str) -> str:
 
 
 def normalize(text: str) -> str:
-    """NFC with one tone-placement form for every syllable; the form stored and indexed."""
-    return _WORD.sub(lambda m: place_tone(m.group()), nfc(text))
+    """NFC with one tone-placement form for every syllable; the form stored and indexed. (Each
+    distinct word is looked at once, and the text rewritten only when one of them changes: most
+    texts need no change, and a page is written many times over in a rebuild.)"""
+    text = nfc(text)
+    changed = {w: placed for w in set(_WORD.findall(text)) if (placed := place_tone(w)) != w}
+    if not changed:
+        return text
+    return _WORD.sub(lambda m: changed.get(m.group(), m.group()), text)
 
 
 def fold(text: str) -> str:

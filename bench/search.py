@@ -1,30 +1,34 @@
 """Search at scale: build indexes of generated Vietnamese pages through sohoa's own code and time
-the queries staff type, with facets and highlights on (issue 7).
+the queries staff type, with facets and highlights on (issues 7 and 8).
 
-    /tmp/venv/bin/python bench/search.py [--sizes 10000,30000,100000] [--queries 300] [--seed 1]
+    /tmp/venv/bin/python bench/search.py [--engine whoosh|tantivy] [--sizes 10000,30000,100000]
+        [--against whoosh --against-sizes 10000,100000] [--queries 300] [--seed 1]
         [--out build/bench-search] [--keep] [--profile N] [--domains admin,legal,news]
 
-For each size: pages/s of `WhooshIndex.rebuild` (page generation timed apart and left out), size
-on disk, and p50/p95/p99/max of `WhooshIndex.search(query, limit=10)` over a deterministic mix of
-queries (after 20 warm-up queries), overall and per kind: common words, rare words (page
-frequency 1-10 in that index), both without diacritics, quoted phrases, filters alone and with a
-word, document numbers typed whole. p95 at each size is also given as a ratio to the smallest
-size's: on a shared 2-core machine, ratios within one run are what compare. Targets: p95 ≤ 80 ms at
-10,000 pages, indexing ≥ 150 pages/s. `--profile N` runs the N slowest queries of the largest size
-again under cProfile and prints where the time goes.
+For each size: pages/s of the engine's `rebuild` (page generation timed apart and left out), size
+on disk, and p50/p95/p99/max of `search(query, limit=10)` over a deterministic mix of queries
+(after 20 warm-up queries), overall and per kind: common words, rare words (page frequency 1-10
+in that index), both without diacritics, quoted phrases, filters alone and with a word, document
+numbers typed whole. p95 at each size is also given as a ratio to the smallest size's: on a
+shared 2-core machine, ratios within one run are what compare. `--against ENGINE` runs a second
+engine at `--against-sizes` on the same pages and queries and prints its figures over the first's
+(Whoosh at a million pages would take hours to build). Targets: Whoosh p95 ≤ 80 ms at 10,000
+pages and ≥ 150 pages/s (issue 7); Tantivy p95 ≤ 10 ms at 100,000 pages, ≤ 50 ms at 1,000,000,
+≥ 3,000 pages/s (issue 8). `--profile N` runs the N slowest queries of the largest size again
+under cProfile and prints where the time goes.
 
 Pages are ~400 syllables of consecutive corpus paragraphs (`../shared/corpus` through
 `scripts/corpus.py`; never shipped), grouped into documents of 1-5 pages with metadata as
 `archive.records` stores it (36 issuers, every Decree 30 type, years 1995-2025), page 1 opening
 with the header and page n closing with the signature, and a raw OCR text with ~3% of syllables
-stripped of their diacritics. Same seed, same pages and queries.
+stripped of their diacritics. Same seed, same pages and queries, whichever engine.
 
-Indexes and `results.json` (every query's time) go to `--out`; `--keep` reuses an index of the
-same size, seed and generator that this sohoa can still read, instead of rebuilding it (to measure
-queries again). Time: ~10 s to load the corpus (news is most of it), then the pages over the
-indexing rate (61 pages/s on 2 cores when this was written: 10,000 pages ≈ 3 min, 100,000
-≈ 27 min), then (--queries + 20) × the mean latency at each size (10,000 pages, 300 queries:
-~1 min; 30,000 pages: ~3 min).
+Indexes (`<out>/<size>-seed<seed>/<engine>`) and `results.json` (every query's time) go to
+`--out`; `--keep` reuses an index of the same size, seed and generator that this sohoa can still
+read, instead of rebuilding it (to measure queries again). A million-page Tantivy index takes
+~4 GB: delete `--out` after. Time: ~10 s to load the corpus, ~30 s per 100,000 pages to make
+them, then the pages over the indexing rate (Whoosh: 61 pages/s on 2 cores, 100,000 pages ≈ 27
+min), then (--queries + 20) × the mean latency at each size.
 """
 
 from __future__ import annotations
@@ -40,13 +44,12 @@ import re
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
-
-from whoosh import index as whoosh_index
 
 from sohoa.archive.records import DOC_TYPES
 from sohoa.archive.text import fold, normalize
-from sohoa.search import IndexedPage, QueryError, WhooshIndex
+from sohoa.search import ENGINES, IndexedPage, QueryError, engine_class
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import corpus  # noqa: E402
@@ -239,22 +242,25 @@ def header(metadata: dict) -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
-def build(args, sources: dict, size: int) -> dict:
-    """The index of `size` pages (made, or kept from an earlier run) and how it was made."""
+def build(args, sources: dict, size: int, engine: str) -> dict:
+    """The `engine`'s index of `size` pages (made, or kept from an earlier run) and how it was
+    made."""
     home = args.out / f"{size}-seed{args.seed}"
-    directory, manifest_path = home / "whoosh", home / "manifest.json"
+    directory = home / engine
+    manifest_path = home / ("manifest.json" if engine == "whoosh" else f"manifest-{engine}.json")
     wanted = {"pages": size, "seed": args.seed, "generator": GENERATOR, "domains": list(sources)}
     if args.keep and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if all(manifest.get(key) == value for key, value in wanted.items()):
-            if readable(directory):
-                return {**manifest, "directory": directory, "kept": True}
+            if readable(engine, directory):
+                return {**manifest, "engine": engine, "directory": directory, "kept": True}
             print("  the kept index cannot be read by this sohoa: rebuilding", file=sys.stderr)
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    shutil.rmtree(directory.with_name(directory.name + ".building"), ignore_errors=True)
+    home.mkdir(parents=True, exist_ok=True)
     generator = Generator(sources, args.seed, size)
     started = time.perf_counter()
-    WhooshIndex(directory).rebuild(generator)
+    engine_class(engine)(directory).rebuild(generator)
     total = time.perf_counter() - started
     manifest = {
         **wanted,
@@ -266,117 +272,122 @@ def build(args, sources: dict, size: int) -> dict:
         "samples": generator.samples,
     }
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
-    return {**manifest, "directory": directory, "kept": False}
+    return {**manifest, "engine": engine, "directory": directory, "kept": False}
 
 
-def readable(directory: Path) -> bool:
+def readable(engine: str, directory: Path) -> bool:
     """Whether this version of sohoa can search the index (a kept one may be of an older format:
     Whoosh pickles the schema, analyzers and all)."""
     try:
-        problem = getattr(WhooshIndex(directory), "problem", lambda: None)()
-        return problem is None and whoosh_index.exists_in(str(directory))
+        return directory.is_dir() and engine_class(engine)(directory).problem() is None
     except Exception:  # an unreadable index, whatever the reason, is rebuilt
         return False
 
 
 def make_queries(built: dict, seed: int, count: int, salt: str) -> list[tuple[str, str]]:
-    """`count` (kind, query) pairs in KINDS' shares, shuffled; rare words as this index has them."""
+    """`count` (kind, query) pairs in KINDS' shares, shuffled; rare words as this index has them
+    (every engine counts the same pages for a word: the same pages make the same queries)."""
     rng = random.Random(f"{seed}:{built['pages']}:{salt}")
     samples = built["samples"]
-    ix = whoosh_index.open_dir(str(built["directory"]))
-    with ix.reader() as reader:
-        frequent = [
-            text.decode() if isinstance(text, bytes) else text
-            for _, text in reader.most_frequent_terms("exact", 60)
-        ]
-        frequent = [word for word in frequent if word.isalpha()][:40]
+    vocabulary = engine_class(built["engine"])(built["directory"]).vocabulary()
+    frequent = frequent_words(samples, 40)
 
-        def rare_words(text: str) -> list[str]:
-            """Words of `text` on at most 10 pages, as typed and without diacritics (a search
-            finds both: `dối` is rare, but `doi` is not, so `dối` is not a rare word here)."""
-            words = {w for w in _TOKEN.findall(normalize(text).lower()) if w.isalpha()}
-            return sorted(
-                w
-                for w in words
-                if len(w) > 1
-                and reader.doc_frequency("exact", w) <= 10
-                and reader.doc_frequency("folded", fold(w)) <= 10
-            )
+    def rare_words(text: str) -> list[str]:
+        """Words of `text` on at most 10 pages, as typed and without diacritics (a search
+        finds both: `dối` is rare, but `doi` is not, so `dối` is not a rare word here)."""
+        words = {w for w in _TOKEN.findall(normalize(text).lower()) if w.isalpha()}
+        return sorted(
+            w
+            for w in words
+            if len(w) > 1
+            and vocabulary.frequency("exact", w) <= 10
+            and vocabulary.frequency("folded", fold(w)) <= 10
+        )
 
-        def common() -> str:
-            if rng.random() < 0.5:
-                return rng.choice(COMMON_WORDS)
-            return " ".join(rng.sample(frequent, rng.choice((1, 2))))
+    def common() -> str:
+        if rng.random() < 0.5:
+            return rng.choice(COMMON_WORDS)
+        return " ".join(rng.sample(frequent, rng.choice((1, 2))))
 
-        def rare(text: str | None = None) -> str:
-            for _ in range(1 if text else 50):
-                words = rare_words(text or rng.choice(samples)["text"])
-                if words:
-                    return " ".join(rng.sample(words, min(len(words), rng.choice((1, 2)))))
-            return rng.choice(frequent)
+    def rare(text: str | None = None) -> str:
+        for _ in range(1 if text else 50):
+            words = rare_words(text or rng.choice(samples)["text"])
+            if words:
+                return " ".join(rng.sample(words, min(len(words), rng.choice((1, 2)))))
+        return rng.choice(frequent)
 
-        def phrase() -> str:
-            """2-4 syllables in a row, within a clause (no punctuation between them)."""
-            clauses = [_TOKEN.findall(c) for c in _CLAUSE.split(rng.choice(samples)["text"])]
-            length = rng.randint(2, 4)
-            clause = rng.choice([c for c in clauses if len(c) >= length] or [max(clauses, key=len)])
-            start = rng.randrange(max(1, len(clause) - length + 1))
-            return '"' + " ".join(clause[start : start + length]) + '"'
+    def phrase() -> str:
+        """2-4 syllables in a row, within a clause (no punctuation between them)."""
+        clauses = [_TOKEN.findall(c) for c in _CLAUSE.split(rng.choice(samples)["text"])]
+        length = rng.randint(2, 4)
+        clause = rng.choice([c for c in clauses if len(c) >= length] or [max(clauses, key=len)])
+        start = rng.randrange(max(1, len(clause) - length + 1))
+        return '"' + " ".join(clause[start : start + length]) + '"'
 
-        def a_filter(sample: dict) -> str:
-            metadata, procedures = sample["metadata"], sample["procedures"]
-            kinds = ["type", "year", "range", "issuer", "number"] + ["procedure"] * bool(procedures)
-            parts, year = [], int(metadata["date"][:4])
-            for kind in rng.sample(kinds, rng.choice((1, 1, 2))):
-                if kind == "type":
-                    parts.append(f'type:"{fold(metadata["doc_type"]).lower()}"')
-                elif kind == "year":
-                    parts.append(f"year:{year}")
-                elif kind == "range":
-                    parts.append(f"year:{year - rng.randint(0, 5)}..{year + rng.randint(0, 5)}")
-                elif kind == "issuer":
-                    words = fold(metadata["issuer"].splitlines()[-1]).lower().split()
-                    words = words[-2:] if words[0] == "uy" else words[:3]  # the province, the body
-                    parts.append(f'issuer:"{" ".join(words)}"')
-                elif kind == "procedure":
-                    parts.append(f"procedure:{rng.choice(procedures)}")
-                elif metadata["number"]:
-                    parts.append(f"number:{metadata['number']}")
-            return " ".join(parts) or f"year:{year}"
+    def a_filter(sample: dict) -> str:
+        metadata, procedures = sample["metadata"], sample["procedures"]
+        kinds = ["type", "year", "range", "issuer", "number"] + ["procedure"] * bool(procedures)
+        parts, year = [], int(metadata["date"][:4])
+        for kind in rng.sample(kinds, rng.choice((1, 1, 2))):
+            if kind == "type":
+                parts.append(f'type:"{fold(metadata["doc_type"]).lower()}"')
+            elif kind == "year":
+                parts.append(f"year:{year}")
+            elif kind == "range":
+                parts.append(f"year:{year - rng.randint(0, 5)}..{year + rng.randint(0, 5)}")
+            elif kind == "issuer":
+                words = fold(metadata["issuer"].splitlines()[-1]).lower().split()
+                words = words[-2:] if words[0] == "uy" else words[:3]  # the province, the body
+                parts.append(f'issuer:"{" ".join(words)}"')
+            elif kind == "procedure":
+                parts.append(f"procedure:{rng.choice(procedures)}")
+            elif metadata["number"]:
+                parts.append(f"number:{metadata['number']}")
+        return " ".join(parts) or f"year:{year}"
 
-        def filter_word() -> str:
-            """A common word, or a rare word of a page the filters keep, and filters."""
-            sample = rng.choice(samples)
-            word = common() if rng.random() < 2 / 3 else rare(sample["text"])
-            return f"{word} {a_filter(sample)}"
+    def filter_word() -> str:
+        """A common word, or a rare word of a page the filters keep, and filters."""
+        sample = rng.choice(samples)
+        word = common() if rng.random() < 2 / 3 else rare(sample["text"])
+        return f"{word} {a_filter(sample)}"
 
-        def number() -> str:
-            numbers = [s["metadata"]["number"] for s in samples if s["metadata"]["number"]]
-            typed = rng.choice(numbers)
-            return fold(typed).lower() if rng.random() < 0.3 else typed
+    def number() -> str:
+        numbers = [s["metadata"]["number"] for s in samples if s["metadata"]["number"]]
+        typed = rng.choice(numbers)
+        return fold(typed).lower() if rng.random() < 0.3 else typed
 
-        makers = {
-            "common": common,
-            "common_folded": lambda: fold(common()),
-            "rare": rare,
-            "rare_folded": lambda: fold(rare()),
-            "phrase": phrase,
-            "phrase_folded": lambda: fold(phrase()),
-            "filter": lambda: a_filter(rng.choice(samples)),
-            "filter_word": filter_word,
-            "number": number,
-        }
-        shares = [round(count * share) for share in KINDS.values()]
-        shares[-1] += count - sum(shares)
-        kinds = [kind for kind, n in zip(KINDS, shares, strict=True) for _ in range(n)]
-        queries = [(kind, makers[kind]()) for kind in kinds]
+    makers = {
+        "common": common,
+        "common_folded": lambda: fold(common()),
+        "rare": rare,
+        "rare_folded": lambda: fold(rare()),
+        "phrase": phrase,
+        "phrase_folded": lambda: fold(phrase()),
+        "filter": lambda: a_filter(rng.choice(samples)),
+        "filter_word": filter_word,
+        "number": number,
+    }
+    shares = [round(count * share) for share in KINDS.values()]
+    shares[-1] += count - sum(shares)
+    kinds = [kind for kind, n in zip(KINDS, shares, strict=True) for _ in range(n)]
+    queries = [(kind, makers[kind]()) for kind in kinds]
     rng.shuffle(queries)
     return queries
 
 
-def measure(directory: Path, queries: list[tuple[str, str]], warm_up: list) -> list[dict]:
-    """Each query's time through `WhooshIndex.search`, one index object (as the app holds one)."""
-    index = WhooshIndex(directory)
+def frequent_words(samples: list[dict], count: int) -> list[str]:
+    """The words on most of the sampled pages (letters only, as typed)."""
+    pages = Counter()
+    for sample in samples:
+        pages.update({w for w in _TOKEN.findall(normalize(sample["text"]).lower()) if w.isalpha()})
+    return [word for word, _ in pages.most_common(count)]
+
+
+def measure(
+    engine: str, directory: Path, queries: list[tuple[str, str]], warm_up: list
+) -> list[dict]:
+    """Each query's time through the engine's `search`, one index object (as the app holds)."""
+    index = engine_class(engine)(directory)
     for _, query in warm_up:
         try:
             index.search(query, limit=10)
@@ -413,8 +424,8 @@ def summary(timings: list[dict]) -> dict:
     }
 
 
-def profile(directory: Path, slowest: list[dict]) -> None:
-    index, profiler = WhooshIndex(directory), cProfile.Profile()
+def profile(engine: str, directory: Path, slowest: list[dict]) -> None:
+    index, profiler = engine_class(engine)(directory), cProfile.Profile()
     print(f"\nprofile of the {len(slowest)} slowest queries at the largest size:")
     for timing in slowest:
         print(f"  {timing['ms']:8.1f} ms  {timing['kind']:<14} {timing['query']}")
@@ -438,22 +449,28 @@ def profile(directory: Path, slowest: list[dict]) -> None:
 
 
 def report(results: list[dict]) -> None:
+    for engine in dict.fromkeys(r["engine"] for r in results):
+        table(engine, [r for r in results if r["engine"] == engine])
+    ratios(results)
+
+
+def table(engine: str, results: list[dict]) -> None:
     base = results[0]["overall"]["p95"]
     print(
-        f"\n{'pages':>8} {'docs':>7} {'pages/s':>8} {'gen s':>6} {'MB':>7}"
+        f"\n{engine}\n{'pages':>9} {'docs':>8} {'pages/s':>8} {'gen s':>6} {'MB':>8}"
         f" {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'p95/first':>9}   (ms)"
     )
     for r in results:
         o = r["overall"]
         rate = f"{r['pages_per_s']:.0f}" + ("*" if r["kept"] else "")
         print(
-            f"{r['pages']:>8,} {r['documents']:>7,} {rate:>8} {r['seconds_generating']:>6.1f}"
-            f" {r['bytes'] / 1e6:>7.1f} {o['p50']:>7.1f} {o['p95']:>7.1f} {o['p99']:>7.1f}"
+            f"{r['pages']:>9,} {r['documents']:>8,} {rate:>8} {r['seconds_generating']:>6.1f}"
+            f" {r['bytes'] / 1e6:>8.1f} {o['p50']:>7.1f} {o['p95']:>7.1f} {o['p99']:>7.1f}"
             f" {o['max']:>7.1f} {o['p95'] / base:>9.2f}"
         )
     if any(r["kept"] for r in results):
         print("* index kept from an earlier run (--keep): its pages/s is that run's")
-    print("\nper kind, ms: p50 / p95 / p99 (median matched documents)")
+    print("per kind, ms: p50 / p95 / p99 (median matched documents)")
     print(f"{'kind':<14} {'n':>4}" + "".join(f" {r['pages']:>26,}" for r in results))
     for kind in KINDS:
         cells = []
@@ -465,9 +482,35 @@ def report(results: list[dict]) -> None:
         print(f"{kind:<14} {n:>4}" + "".join(cells))
 
 
+def ratios(results: list[dict]) -> None:
+    """Where two engines ran at one size: the second's figures over the first's."""
+    engines = list(dict.fromkeys(r["engine"] for r in results))
+    if len(engines) < 2:
+        return
+    first, other = engines[0], engines[1]
+    by = {(r["engine"], r["pages"]): r for r in results}
+    print(f"\n{other} / {first}, same pages and queries, measured in this run")
+    print(f"{'pages':>9} {'p50':>8} {'p95':>8} {'p99':>8} {'pages/s':>8} {'MB':>8}")
+    for pages in sorted({r["pages"] for r in results}):
+        a, b = by.get((first, pages)), by.get((other, pages))
+        if a and b:
+            x, y = a["overall"], b["overall"]
+            print(
+                f"{pages:>9,} {y['p50'] / x['p50']:>7.1f}x {y['p95'] / x['p95']:>7.1f}x"
+                f" {y['p99'] / x['p99']:>7.1f}x {a['pages_per_s'] / b['pages_per_s']:>7.1f}x"
+                f" {b['bytes'] / a['bytes']:>7.1f}x"
+            )
+    print(f"(latency and size: {other} over {first}; pages/s: {first} over {other})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--engine", choices=ENGINES, default="whoosh")
     parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--against", choices=ENGINES, help="also this engine, for ratios")
+    parser.add_argument(
+        "--against-sizes", default="10000,100000", help="the sizes --against runs at"
+    )
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("build/bench-search"))
@@ -476,26 +519,17 @@ def main() -> None:
     parser.add_argument("--domains", default=",".join(DOMAIN_WEIGHTS))
     args = parser.parse_args()
     sizes = sorted(int(size) for size in args.sizes.split(","))
+    against = {int(size) for size in args.against_sizes.split(",")} if args.against else set()
     started = time.perf_counter()
     sources = load_sources(args.domains.split(","))
     print(f"corpus loaded in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     results = []
-    for size in sizes:
-        print(f"[{size:,} pages]", file=sys.stderr, flush=True)
-        built = build(args, sources, size)
-        queries = make_queries(built, args.seed, args.queries, "measured")
-        timings = measure(built["directory"], queries, make_queries(built, args.seed, WARM_UP, "w"))
-        by_kind = {kind: [t for t in timings if t["kind"] == kind] for kind in KINDS}
-        result = {key: value for key, value in built.items() if key not in ("samples",)}
-        result |= {
-            "directory": str(built["directory"]),
-            "overall": summary(timings),
-            "kinds": {kind: summary(ts) for kind, ts in by_kind.items() if ts},
-            "errors": [t for t in timings if not isinstance(t["total"], int)],
-            "timings": timings,
-        }
-        results.append(result)
-        print(f"  done: {result['overall']}", file=sys.stderr, flush=True)
+    for size in sorted(set(sizes) | against):
+        engines = [args.engine] * (size in sizes) + [args.against] * (size in against)
+        for engine in engines:
+            print(f"[{engine}, {size:,} pages]", file=sys.stderr, flush=True)
+            results.append(run(args, sources, size, engine))
+            print(f"  done: {results[-1]['overall']}", file=sys.stderr, flush=True)
     report(results)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(
@@ -510,9 +544,26 @@ def main() -> None:
     if errors := sum(len(r["errors"]) for r in results):
         print(f"{errors} queries were refused (QueryError); see results.json")
     if args.profile:
-        largest = results[-1]
+        largest = [r for r in results if r["engine"] == args.engine][-1]
         slowest = sorted(largest["timings"], key=lambda t: -t["ms"])[: args.profile]
-        profile(Path(largest["directory"]), slowest)
+        profile(args.engine, Path(largest["directory"]), slowest)
+
+
+def run(args, sources: dict, size: int, engine: str) -> dict:
+    """Build (or keep) one engine's index of `size` pages and time the queries on it."""
+    built = build(args, sources, size, engine)
+    queries = make_queries(built, args.seed, args.queries, "measured")
+    warm_up = make_queries(built, args.seed, WARM_UP, "w")
+    timings = measure(engine, built["directory"], queries, warm_up)
+    by_kind = {kind: [t for t in timings if t["kind"] == kind] for kind in KINDS}
+    result = {key: value for key, value in built.items() if key not in ("samples",)}
+    return result | {
+        "directory": str(built["directory"]),
+        "overall": summary(timings),
+        "kinds": {kind: summary(ts) for kind, ts in by_kind.items() if ts},
+        "errors": [t for t in timings if not isinstance(t["total"], int)],
+        "timings": timings,
+    }
 
 
 if __name__ == "__main__":

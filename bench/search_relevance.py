@@ -1,10 +1,10 @@
 """Search relevance on the committed test set: mean reciprocal rank per kind, recall@1, misses.
 
-    python bench/search_relevance.py [--set tests/search_set]
+    python bench/search_relevance.py [--set tests/search_set] [--engine whoosh|tantivy]
 
 The set (`tests/search_set`, made by `scripts/make_search_set.py`) holds ~300 pages of held-out
 corpus text with metadata, and queries each with the one document that must come first. Every
-page is indexed in a throw-away `WhooshIndex`, every query asked with `limit=10`: a query's
+page is indexed in a throw-away index (`--engine`), every query asked with `limit=10`: a query's
 reciprocal rank is 1/rank of its expected document, 0 when it is not in the first ten (or the
 query is refused). Prints figures only; `tests/test_search_set.py` asserts the issue's targets
 (MRR ≥ 0.95) with these same functions.
@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from sohoa.search import IndexedPage, QueryError, WhooshIndex
+from sohoa.search import ENGINES, IndexedPage, QueryError, SearchIndex, engine_class
 
 SET = Path(__file__).resolve().parents[1] / "tests" / "search_set"
 LIMIT = 10
@@ -51,13 +51,13 @@ def indexed_page(page: dict) -> IndexedPage:
     )
 
 
-def build_index(pages: list[dict], directory: Path) -> WhooshIndex:
-    index = WhooshIndex(directory)
+def build_index(pages: list[dict], directory: Path, engine: str = "whoosh") -> SearchIndex:
+    index = engine_class(engine)(directory)
     index.rebuild(indexed_page(page) for page in pages)
     return index
 
 
-def ranked(index: WhooshIndex, query: str, limit: int = LIMIT) -> tuple[list[int], str]:
+def ranked(index: SearchIndex, query: str, limit: int = LIMIT) -> tuple[list[int], str]:
     """The document ids the engine returns, best first, and the error it gave ("" if none)."""
     try:
         return [hit.document_id for hit in index.search(query, limit=limit).hits], ""
@@ -69,7 +69,7 @@ def reciprocal_rank(ids: list[int], expected: int) -> float:
     return 1 / (ids.index(expected) + 1) if expected in ids else 0.0
 
 
-def evaluate(index: WhooshIndex, queries: list[dict]) -> list[dict]:
+def evaluate(index: SearchIndex, queries: list[dict]) -> list[dict]:
     """Each query with `got` (ids returned), `error` and `rr` (its reciprocal rank)."""
     out = []
     for query in queries:
@@ -105,12 +105,13 @@ def misses(results: list[dict]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--set", type=Path, default=SET)
+    parser.add_argument("--engine", choices=ENGINES, default="whoosh")
     args = parser.parse_args()
     pages, queries = load_pages(args.set), load_queries(args.set)
     with tempfile.TemporaryDirectory() as directory:
-        results = evaluate(build_index(pages, Path(directory)), queries)
+        results = evaluate(build_index(pages, Path(directory), args.engine), queries)
     documents = len({page["document_id"] for page in pages})
-    print(f"{documents} documents, {len(pages)} pages, {len(queries)} queries")
+    print(f"{args.engine}: {documents} documents, {len(pages)} pages, {len(queries)} queries")
     counts = defaultdict(int)
     for result in results:
         counts[result["kind"]] += 1

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Set up sohoa on a fresh Debian 12 machine, as root: system packages, then a virtual
-# environment in .venv with sohoa installed (non-editable). `setup.sh test` adds the test tools.
+# environment in .venv with sohoa installed (non-editable). `setup.sh test` adds the test tools
+# and the Tantivy engine (the tests run every search test against both engines).
 # Prints the time each phase took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extra=""
-[ "${1:-}" = "test" ] && extra="[test]"
+[ "${1:-}" = "test" ] && extra="[test,tantivy]"
 
 phase_start=$SECONDS
 phase() {

@@ -117,6 +117,8 @@ class SearchIndex(Protocol):
 
     def page_count(self) -> int: ...
 
+    def vocabulary(self): ...  # a `search.suggest.Vocabulary`
+
 
 def checked_page(limit: int, offset: int, sort: str) -> tuple[int, int]:
     """`limit` and `offset` as given, when they are in range and `sort` is known."""

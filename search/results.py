@@ -17,13 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from whoosh import highlight
-
 from sohoa.search.analysis import folded_analyzer
 from sohoa.search.engine import FACETS, HIT_METADATA, Hit, SearchResults, Snippet
 from sohoa.search.query import ParsedQuery
-
-SNIPPET_CHARS = 240
+from sohoa.search.snippets import snippet
 
 
 @dataclass
@@ -65,7 +62,9 @@ class Matches(Protocol):
         """For each of `FACETS`, how many matching documents have each value."""
         ...
 
-    def document(self, document_id: int) -> ShownDocument: ...
+    def documents(self, document_ids: list[int]) -> list[ShownDocument]:
+        """What the results show of these documents, in this order."""
+        ...
 
 
 def assemble(
@@ -82,7 +81,12 @@ def assemble(
     return SearchResults(
         query=query,
         total=matches.total,
-        hits=[_hit(matches.document(document_id), score, terms) for document_id, score in shown],
+        hits=[
+            _hit(document, score, terms)
+            for document, (_, score) in zip(
+                matches.documents([d for d, _ in shown]), shown, strict=True
+            )
+        ],
         facets=sorted_facets(matches.facet_counts()),
         offset=offset,
         sort=sort,
@@ -120,29 +124,6 @@ def _hit(document: ShownDocument, score: float | None, terms: list[str]) -> Hit:
         metadata={name: document.metadata.get(name, "") for name in HIT_METADATA},
         procedures=document.procedures,
     )
-
-
-def snippet(text: str, terms: list[str]) -> str:
-    """The passages of `text` with the most matched words, marked whether typed with or
-    without diacritics; the opening of the page when none is found."""
-    if terms:
-        found = highlight.highlight(
-            text,
-            frozenset(terms),
-            folded_analyzer(),
-            highlight.ContextFragmenter(maxchars=SNIPPET_CHARS, surround=60),
-            MarkFormatter(between=" … "),
-            top=2,
-        )
-        if found:
-            return found
-    return highlight.htmlescape(text[:200])
-
-
-class MarkFormatter(highlight.HtmlFormatter):
-    """Matched words as plain `<mark>…</mark>`; the rest of the snippet is HTML-escaped."""
-
-    template = "<mark>%(t)s</mark>"
 
 
 def highlight_terms(parsed: ParsedQuery) -> list[str]:

@@ -134,6 +134,11 @@ class WhooshIndex:
         with self._lock:
             return self._current_searcher().doc_count()
 
+    def vocabulary(self) -> WhooshVocabulary:
+        """The index's words and on how many pages each is (see `search.suggest`)."""
+        with self._lock:
+            return WhooshVocabulary(self._current_searcher().reader())
+
     # -- searching ---------------------------------------------------------------------------
 
     def search(

@@ -23,13 +23,9 @@ from whoosh.query import (
 from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs
 from sohoa.search.engine import QueryError
 from sohoa.search.query import Clause, ParsedQuery, Words
-from sohoa.search.whoosh_schema import number_key
+from sohoa.search.ranking import EXACT_BOOST, META_BOOST, NUMBER_BOOST, PROXIMITY_BOOST, RAW_BOOST
+from sohoa.search.record import number_key
 
-EXACT_BOOST = 2.0
-RAW_BOOST = 0.3  # raw OCR text counts little: it is there to find words repair changed
-META_BOOST = 1.5  # a word of the type, issuer or subject says more than one in the body
-NUMBER_BOOST = 8.0  # a document number typed whole is the record with that number
-PROXIMITY_BOOST = 5.0  # the words typed together, found together: syllables make words
 EXACT_FIELDS = {"exact", "meta_exact"}
 
 

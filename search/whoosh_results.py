@@ -41,10 +41,10 @@ class WhooshMatches:
             for name in ("document_id", "page", "doc_type", "year", "date", "issuer_name")
         }
         self.column["procedures"] = columns.column(reader, "procedures")
-        self.documents = self._matching(required + ([keep] if keep is not None else []))
+        self.found = self._matching(required + ([keep] if keep is not None else []))
         for document_id in self._left_out(excluded):
-            self.documents.pop(document_id, None)
-        self.total = len(self.documents)
+            self.found.pop(document_id, None)
+        self.total = len(self.found)
         self._ranked: list[tuple[int, float]] | None = None
 
     def _matching(self, queries: list[Query]) -> dict[int, int]:
@@ -75,24 +75,24 @@ class WhooshMatches:
             best: dict[int, float] = {}
             for docnum, score in self.searcher.search(self.scored, limit=None).items():
                 key = document_id[docnum]
-                if key in self.documents and key not in best:
+                if key in self.found and key not in best:
                     best[key] = score
             self._ranked = list(best.items())
         return self._ranked
 
     def by_date(self, newest: bool, offset: int, limit: int, leave_out: set[int]) -> list[int]:
         date = self.column["date"]
-        ids = sorted(d for d in self.documents if d not in leave_out)
-        dated = [d for d in ids if date[self.documents[d]]]
-        undated = [d for d in ids if not date[self.documents[d]]]
-        dated.sort(key=lambda d: date[self.documents[d]], reverse=newest)  # stable: ids rise
+        ids = sorted(d for d in self.found if d not in leave_out)
+        dated = [d for d in ids if date[self.found[d]]]
+        undated = [d for d in ids if not date[self.found[d]]]
+        dated.sort(key=lambda d: date[self.found[d]], reverse=newest)  # stable: ids rise
         return (dated + undated)[offset : offset + limit]
 
     def facet_counts(self) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {name: {} for name in (*FACET_COLUMNS, "procedure")}
         columns = {name: self.column[column] for name, column in FACET_COLUMNS.items()}
         procedures = self.column["procedures"]
-        for docnum in self.documents.values():
+        for docnum in self.found.values():
             for name, column in columns.items():
                 value = column[docnum]
                 counts[name][value] = counts[name].get(value, 0) + 1
@@ -100,7 +100,10 @@ class WhooshMatches:
                 counts["procedure"][code] = counts["procedure"].get(code, 0) + 1
         return counts
 
-    def document(self, document_id: int) -> ShownDocument:
+    def documents(self, document_ids: list[int]) -> list[ShownDocument]:
+        return [self._document(document_id) for document_id in document_ids]
+
+    def _document(self, document_id: int) -> ShownDocument:
         own = Term("document_id", document_id)
         if self.pages is None:
             docnums = sorted(self.searcher.docs_for_query(own), key=self.column["page"].__getitem__)

@@ -17,9 +17,9 @@ from sohoa.archive import records
 from sohoa.archive import text as vietnamese
 from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs_analyzer
 from sohoa.search.engine import HIT_METADATA, IndexedPage
+from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
 FORMAT = 4  # bump when the schema changes: an index of another format is rebuilt at start-up
-SEARCHED_METADATA = ("doc_type", "issuer", "subject", "signer", "number")
 
 
 def schema() -> Schema:
@@ -92,11 +92,3 @@ def _changed_words(raw_text: str, text: str) -> str:
     kept = {token.text for token in folded_analyzer()(text)}
     raw = (token.text for token in folded_analyzer()(raw_text))
     return " ".join(word for word in dict.fromkeys(raw) if word not in kept)
-
-
-def year(date: str) -> str:
-    return date[:4] if date[:4].isdigit() else ""
-
-
-def number_key(number: str) -> str:
-    return vietnamese.fold(vietnamese.normalize(number)).lower().replace(" ", "")

@@ -15,6 +15,7 @@ import pytest
 
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
+from sohoa.search import ENGINES, engine_class
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -41,6 +42,18 @@ def run_sohoa(
 
 def run_json(home: Path, *args: str):
     return json.loads(run_sohoa(home, *args, "--json").stdout)
+
+
+@pytest.fixture(params=ENGINES)
+def search_engine(request) -> str:
+    """Each search engine in turn: a test that takes it runs against both."""
+    return request.param
+
+
+@pytest.fixture
+def make_index(search_engine):
+    """A new search index of the engine under test in a directory."""
+    return engine_class(search_engine)
 
 
 @pytest.fixture

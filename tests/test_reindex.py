@@ -44,8 +44,10 @@ def add_documents(engine, count: int, start: int = 0) -> None:
 
 
 @pytest.fixture
-def archive(tmp_path):
-    settings = Settings(home=tmp_path / "archive")
+def archive(tmp_path, search_engine, monkeypatch):
+    """An archive of 30 documents, its index in the engine under test (the CLI's too)."""
+    monkeypatch.setenv("SOHOA_SEARCH_ENGINE", search_engine)
+    settings = Settings(home=tmp_path / "archive", search_engine=search_engine)
     engine = open_database(settings)
     add_documents(engine, 30)
     return settings, engine
@@ -96,6 +98,7 @@ def test_a_crash_after_a_commit_before_its_checkpoint_writes_nothing_twice(archi
 
         builder.add(next(document_batches(session, pages_per_batch=40)))  # 20 pages: committed
     assert builder.after_document == 10
+    builder.close()  # the process dies: its writer goes with it
     (index.building / builder.CHECKPOINT).write_text('{"after_document": 0, "pages": 0}')
     assert reindex(index, engine).pages == 60 and index.page_count() == 60
 
@@ -130,12 +133,13 @@ def test_changes_during_a_rebuild_reach_the_new_index(archive):
 def test_a_missing_or_broken_index_is_rebuilt_at_start_up(archive, damage):
     settings, engine = archive
     reindex(open_index(settings), engine)
-    directory = settings.index_dir / "whoosh"
+    directory = settings.index_dir / settings.search_engine
     if damage == "missing":
         for path in directory.iterdir():
             path.unlink()
     elif damage == "garbage":
-        for path in directory.glob("*.seg"):
+        segments = {"whoosh": "*.seg", "tantivy": "*.term"}[settings.search_engine]
+        for path in directory.glob(segments):
             path.write_bytes(b"\0not an index" * 10)
     else:
         (directory / FORMAT_FILE).unlink()
@@ -152,7 +156,7 @@ def test_the_cli_rebuilds_a_lost_index_before_searching(archive):
     settings, engine = archive
     reindex(open_index(settings), engine)
     engine.dispose()
-    for path in (settings.index_dir / "whoosh").iterdir():
+    for path in (settings.index_dir / settings.search_engine).iterdir():
         path.unlink()
     result = run_sohoa(settings.home, "search", "bao cao", "--json")
     assert "the search index is missing; rebuilding it from the database" in result.stderr

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sohoa.search import IndexedPage, QueryError, WhooshIndex
+from sohoa.search import IndexedPage, QueryError
 from sohoa.search.analysis import exact_analyzer, folded_analyzer
 
 
@@ -40,8 +40,8 @@ def test_analyzers_keep_character_positions_for_highlighting():
 
 
 @pytest.fixture
-def index(tmp_path):
-    index = WhooshIndex(tmp_path / "index")
+def index(tmp_path, make_index):
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(
@@ -96,8 +96,8 @@ def test_empty_query_is_a_clear_error(index):
         index.search("   ")
 
 
-def test_repaired_text_comes_first_and_raw_ocr_text_is_a_fallback(tmp_path):
-    index = WhooshIndex(tmp_path / "index")
+def test_repaired_text_comes_first_and_raw_ocr_text_is_a_fallback(tmp_path, make_index):
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(1, "repaired.png", 1, "Đăng ký và tổ chức", raw_text="Pang ky va t6 chirc"),
@@ -131,9 +131,9 @@ SECOND_PLAN = {"issuer": "SỞ KHOA HỌC VÀ CÔNG NGHỆ", "date": "2021", "do
 
 
 @pytest.fixture
-def described(tmp_path):
+def described(tmp_path, make_index):
     """Four documents, three with metadata, the fourth ingested before metadata existed."""
-    index = WhooshIndex(tmp_path / "index")
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(1, "kh.pdf", 1, "KẾ HOẠCH\nSố hóa tài liệu lưu trữ", metadata=PLAN),
@@ -246,9 +246,9 @@ def test_a_malformed_filter_is_a_clear_error(described, query, message):
 
 
 @pytest.fixture
-def archive(tmp_path):
+def archive(tmp_path, make_index):
     """Five documents for the query language, sorting, paging, snippets and suggestions."""
-    index = WhooshIndex(tmp_path / "index")
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(1, "kh.pdf", 1, "Kế hoạch số hóa tài liệu", metadata=PLAN),
@@ -283,10 +283,10 @@ def test_a_phrase_needs_its_words_in_order_with_or_without_diacritics(archive):
     assert set(found(archive, '"số hóa"')) == {1, 2, 4}
 
 
-def test_the_words_may_be_on_different_pages_of_a_document(tmp_path):
+def test_the_words_may_be_on_different_pages_of_a_document(tmp_path, make_index):
     """A document holds the words typed when its pages do between them; those with one page
     holding every word come first, then the others, newest first."""
-    index = WhooshIndex(tmp_path / "index")
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(1, "a.pdf", 1, "Hội nghị tổng kết", metadata={"date": "2010-01-05"}),
@@ -387,8 +387,8 @@ def test_did_you_mean_offers_words_of_the_index(archive):
     assert archive.search("thong bao").suggestion == ""  # every word found
 
 
-def test_more_like_this_finds_documents_about_the_same_thing(tmp_path):
-    index = WhooshIndex(tmp_path / "index")
+def test_more_like_this_finds_documents_about_the_same_thing(tmp_path, make_index):
+    index = make_index(tmp_path / "index")
     index.index_pages(
         [
             IndexedPage(1, "a.pdf", 1, "Hội thảo khoa học về nông nghiệp hữu cơ tại huyện"),
@@ -401,12 +401,12 @@ def test_more_like_this_finds_documents_about_the_same_thing(tmp_path):
     assert index.more_like(99).total == 0
 
 
-def test_writers_take_turns_while_searches_go_on(tmp_path):
+def test_writers_take_turns_while_searches_go_on(tmp_path, make_index):
     """Four threads index documents at once (one writer at a time: Whoosh's lock, waited for)
     while another searches; every page lands and no search fails."""
     import threading
 
-    index = WhooshIndex(tmp_path / "index")
+    index = make_index(tmp_path / "index")
     index.index_pages([IndexedPage(0, "seed.pdf", 1, "kế hoạch ban đầu")])
     failures = []
 

@@ -15,7 +15,7 @@ import pytest
 from conftest import REPO
 from sohoa.archive import records
 from sohoa.archive.text import fold
-from sohoa.search import WhooshIndex
+from sohoa.search import ENGINES, SearchIndex
 
 sys.path.insert(0, str(REPO / "bench"))
 import search_relevance as relevance  # noqa: E402
@@ -26,12 +26,13 @@ METADATA = {page["document_id"]: page["metadata"] for page in PAGES}
 KINDS = ("exact", "unaccented", "phrase", "number", "filtered", "metadata")
 
 
-@pytest.fixture(scope="module")
-def index(tmp_path_factory) -> WhooshIndex:
-    return relevance.build_index(PAGES, tmp_path_factory.mktemp("search-set"))
+@pytest.fixture(scope="module", params=ENGINES)
+def index(request, tmp_path_factory) -> SearchIndex:
+    """The set in each engine's index in turn: every test of the set runs against both."""
+    return relevance.build_index(PAGES, tmp_path_factory.mktemp("search-set"), request.param)
 
 
-def everything(index: WhooshIndex, query: str):
+def everything(index: SearchIndex, query: str):
     """The results with every matched document among the hits, not only the first ten."""
     results = index.search(query, limit=10)
     return index.search(query, limit=results.total) if results.total > 10 else results
@@ -107,3 +108,21 @@ def test_a_filter_alone_keeps_exactly_the_documents_it_names(index):
     reports = [doc for doc, metadata in METADATA.items() if metadata["doc_type"] == "Báo cáo"]
     assert sorted(hit.document_id for hit in everything(index, "year:2000..2015").hits) == years
     assert sorted(hit.document_id for hit in everything(index, 'type:"bao cao"').hits) == reports
+
+
+def test_both_engines_answer_every_query_alike(tmp_path_factory):
+    """The same documents, the same one first, the same facet counts and "did you mean" for
+    every query of the set, whichever engine answers."""
+    whoosh, tantivy = (
+        relevance.build_index(PAGES, tmp_path_factory.mktemp(engine), engine) for engine in ENGINES
+    )
+    differ = []
+    for query in QUERIES:
+        a, b = everything(whoosh, query["query"]), everything(tantivy, query["query"])
+        first_a, first_b = ([h.document_id for h in r.hits][:1] for r in (a, b))
+        ids_a, ids_b = ({h.document_id for h in r.hits} for r in (a, b))
+        if (first_a, ids_a, a.facets, a.suggestion) != (first_b, ids_b, b.facets, b.suggestion):
+            differ.append(
+                f"{query['query']!r}: whoosh {first_a} of {a.total}, tantivy {first_b} of {b.total}"
+            )
+    assert not differ, "\n".join(differ)

@@ -49,3 +49,24 @@ def test_fold_removes_diacritics_and_d_bar():
 
 def test_syllables_split_on_punctuation_and_keep_single_letters():
     assert text.syllables("Ở đây, ý kiến: a/b") == ["Ở", "đây", "ý", "kiến", "a", "b"]
+
+
+def test_normalize_is_place_tone_on_every_word_of_a_real_text():
+    """`normalize` looks at each distinct word once; the text is the same as placing the tone
+    of every word in turn: on the relevance set's pages, on raw OCR text with its diacritics
+    damaged, on both tone placements, NFD and mixed case."""
+    import re
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "bench"))
+    import search_relevance
+
+    pages = search_relevance.load_pages()
+    texts = [page["text"] for page in pages] + [page["raw_text"] for page in pages]
+    texts.append("HOÀ hoà Hòa thuỷ KHOẺ khỏe ngoài Quý quí " + unicodedata.normalize("NFD", "hoà"))
+    for one in texts:
+        one_by_one = re.sub(r"\w+", lambda m: text.place_tone(m.group()), text.nfc(one))
+        assert text.normalize(one) == one_by_one
+    assert text.normalize("HOÀ hoà thuỷ") == "HÒA hòa thủy"
