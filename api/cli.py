@@ -28,7 +28,18 @@ from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
-from sohoa.search import SORTS, EngineMissing, QueryError, SearchIndex, open_index, ready_index
+from sohoa.search import (
+    ENGINES,
+    SORTS,
+    WHOOSH_PAGES,
+    EngineMissing,
+    QueryError,
+    SearchIndex,
+    choose_engine,
+    chosen_engine,
+    open_index,
+    ready_index,
+)
 from sohoa.search import reindex as rebuild_index
 
 app = typer.Typer(
@@ -253,18 +264,59 @@ def reindex(
     fresh: Annotated[
         bool, typer.Option("--fresh", help="start over instead of resuming a rebuild cut short")
     ] = False,
+    search_engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="build this engine's index (whoosh or tantivy), then search with it",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the search index from the database (the index is only ever a copy).
 
     The new index is built beside the old one, which keeps answering searches until the new one
-    is complete. Interrupted, the same command resumes where it stopped."""
+    is complete. Interrupted, the same command resumes where it stopped. With `--engine`, the
+    archive moves to that engine once its index is complete."""
     settings = Settings()
+    if search_engine is not None and search_engine not in ENGINES:
+        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {search_engine!r}")
     engine = open_database(settings)
     with _bar("indexing pages") as progress:
-        report = rebuild_index(_open_index(settings), engine, progress, resume=not fresh)
+        index = _open_index(settings, search_engine)
+        report = rebuild_index(index, engine, progress, resume=not fresh)
     if report.resumed_after:
         err.print(f"Resumed after document #{report.resumed_after}.")
     out.print(f"Indexed {report.pages} page(s).")
+    if search_engine is not None:
+        recorded = chosen_engine(settings.model_copy(update={"search_engine": None}))
+        choose_engine(settings, search_engine)
+        if search_engine != recorded:
+            out.print(f"Searches now use {search_engine}.")
+    if settings.search_engine and search_engine and settings.search_engine != search_engine:
+        err.print(
+            f"[yellow]sohoa: SOHOA_SEARCH_ENGINE={settings.search_engine} is set and overrides"
+            " this archive's engine: unset it to search with the new index.[/yellow]"
+        )
+
+
+@app.command()
+def doctor() -> None:
+    """Check the archive and say what to do about what is wrong (search for now)."""
+    settings = Settings()
+    engine = open_database(settings)
+    name = chosen_engine(settings)
+    index = _ready_index(settings, engine)
+    pages = index.page_count()
+    out.print(f"search: {name}, {pages:,} page(s) indexed")
+    if name == "whoosh" and pages > WHOOSH_PAGES:
+        out.print(
+            f"[yellow]search: the archive has grown past {WHOOSH_PAGES:,} pages, where Whoosh"
+            " searches take a second or more. Switch to Tantivy (the old index serves until the"
+            " new one is ready):[/yellow]\n"
+            "  pip install 'sohoa[tantivy]'\n"
+            "  sohoa reindex --engine tantivy"
+        )
 
 
 def _ready_index(settings: Settings, engine) -> SearchIndex:
@@ -278,9 +330,9 @@ def _ready_index(settings: Settings, engine) -> SearchIndex:
         return ready_index(_open_index(settings), engine, explain, progress)
 
 
-def _open_index(settings: Settings) -> SearchIndex:
+def _open_index(settings: Settings, search_engine: str | None = None) -> SearchIndex:
     try:
-        return open_index(settings)
+        return open_index(settings, search_engine)
     except EngineMissing as error:
         _fail(str(error))
 

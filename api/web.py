@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException
 from sohoa.api import objects
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
-from sohoa.search import SORTS, QueryError, SearchIndex, open_index, ready_index
+from sohoa.search import SORTS, QueryError, SearchIndex, chosen_engine, open_index, ready_index
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,7 +31,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="A searchable, auditable archive of scanned Vietnamese records",
         version="0.1.0",
     )
+    app.state.settings = settings
     app.state.engine = open_database(settings)
+    app.state.index_engine = chosen_engine(settings)
     app.state.index = ready_index(open_index(settings), app.state.engine)
     app.include_router(router)
     app.add_exception_handler(HTTPException, _http_error)
@@ -46,7 +48,13 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 def _index(request: Request) -> SearchIndex:
-    return request.app.state.index
+    """The archive's index; after `sohoa reindex --engine` switched engines, the new one."""
+    state = request.app.state
+    name = chosen_engine(state.settings)
+    if name != state.index_engine:
+        state.index = ready_index(open_index(state.settings, name), state.engine)
+        state.index_engine = name
+    return state.index
 
 
 Db = Annotated[Session, Depends(_session)]

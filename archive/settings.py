@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     max_pages: int = Field(2000, description="a file with more pages is refused")
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
     actor: str | None = Field(None, description="who the trail names; default the OS user")
-    search_engine: Literal["whoosh", "tantivy"] = Field(
-        "whoosh", description="search index: whoosh (embedded) or tantivy (large archives)"
+    search_engine: Literal["whoosh", "tantivy"] | None = Field(
+        None, description="search engine, over the archive's own choice (sohoa reindex --engine)"
     )
 
     @property

@@ -8,7 +8,14 @@ from conftest import run_json, run_sohoa
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Page
 from sohoa.archive.settings import Settings
-from sohoa.search import IndexedPage, document_pages, open_index, ready_index, reindex
+from sohoa.search import (
+    IndexedPage,
+    chosen_engine,
+    document_pages,
+    open_index,
+    ready_index,
+    reindex,
+)
 from sohoa.search.whoosh_engine import FORMAT_FILE
 
 WORDS = ["kế hoạch", "báo cáo", "quyết định", "biên bản", "thông báo"]
@@ -196,3 +203,49 @@ def test_http_search_pages_sorts_finds_similar_and_explains_bad_queries(archive)
         response = client.get("/api/search", params=bad)
         assert response.status_code == 400, bad
         assert response.json()["error"]["message"].startswith(message)
+
+
+def test_reindex_engine_moves_the_archive_to_tantivy_and_back(tmp_path, monkeypatch):
+    """`sohoa reindex --engine tantivy` builds the new index while the old one serves, then the
+    archive (and a web app already running) searches with it; the old index is removed."""
+    from fastapi.testclient import TestClient
+
+    from sohoa.api.web import create_app
+
+    monkeypatch.delenv("SOHOA_SEARCH_ENGINE", raising=False)
+    settings = Settings(home=tmp_path / "archive")
+    engine = open_database(settings)
+    add_documents(engine, 30)
+    app = create_app(settings)
+    client = TestClient(app)
+    before = client.get("/api/search", params={"q": "bien ban"}).json()
+    assert chosen_engine(settings) == "whoosh" and before["total"] == 6
+
+    result = run_sohoa(settings.home, "reindex", "--engine", "tantivy")
+    assert "Indexed 60 page(s)." in result.stdout and "Searches now use tantivy." in result.stdout
+    assert chosen_engine(settings) == "tantivy"
+    assert not (settings.index_dir / "whoosh").exists()
+    after = client.get("/api/search", params={"q": "bien ban"}).json()
+    assert type(app.state.index).__name__ == "TantivyIndex"
+    assert [h["document_id"] for h in after["hits"]] == [h["document_id"] for h in before["hits"]]
+    assert run_json(settings.home, "search", "bien ban")["total"] == 6
+
+    result = run_sohoa(settings.home, "reindex", "--engine", "whoosh")
+    assert "Searches now use whoosh." in result.stdout and chosen_engine(settings) == "whoosh"
+    assert run_sohoa(settings.home, "reindex", "--engine", "lucene", check=False).returncode == 1
+
+
+def test_doctor_advises_tantivy_past_the_size_whoosh_stays_fast(archive, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sohoa.api import cli
+
+    settings, engine = archive
+    reindex(open_index(settings), engine)
+    monkeypatch.setenv("SOHOA_HOME", str(settings.home))
+    monkeypatch.setattr(cli, "WHOOSH_PAGES", 50)
+    report = CliRunner().invoke(cli.app, ["doctor"])
+    assert report.exit_code == 0
+    assert f"search: {settings.search_engine}, 60 page(s) indexed" in report.stdout
+    advised = "sohoa reindex --engine tantivy" in report.stdout
+    assert advised == (settings.search_engine == "whoosh")
