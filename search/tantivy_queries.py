@@ -4,7 +4,7 @@
   pages between them), none of the left-out ones, and passing the filters;
 - `page_query`: pages holding every word, scored as Whoosh scores them (a match on the folded
   words, the raw OCR words repair changed counting little; the exact spelling and the record's
-  words adding to the score; neighbouring syllables found side by side counting most);
+  words adding to the score; neighbouring syllables found side by side, as pairs, counting most);
 - `words_query`: a page holding any of the words, scored (the pages a hit shows).
 """
 
@@ -14,7 +14,7 @@ from itertools import pairwise
 
 import tantivy
 
-from sohoa.search.analysis import exact_analyzer, folded_analyzer
+from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs
 from sohoa.search.engine import QueryError
 from sohoa.search.query import Clause, ParsedQuery, Words
 from sohoa.search.ranking import EXACT_BOOST, META_BOOST, NUMBER_BOOST, PROXIMITY_BOOST, RAW_BOOST
@@ -47,8 +47,7 @@ class Queries:
         parts += [(MUST, self._clause(clause, "page")) for clause in parsed.required]
         words = parsed.plain_words()
         if len(words) > 1 and len(words) == len(parsed.required):
-            tokens = _tokens(" ".join(w.text for w in words), "folded")
-            near = [self._phrase("folded", list(pair)) for pair in pairwise(tokens)]
+            near = [self._term("pairs", pair) for pair in pairs(" ".join(w.text for w in words))]
             if near:
                 parts.append((SHOULD, Q.boost_query(_any_of(near), PROXIMITY_BOOST)))
         keep = self._filters(parsed)
@@ -97,7 +96,7 @@ class Queries:
                     self._term("meta_exact", exact, EXACT_BOOST * META_BOOST),
                 ]
         else:
-            found = self._phrase(folded_field, folded)
+            found = self._together(level, folded)
             if words.is_number:
                 number = self._term("number", number_key(words.text), NUMBER_BOOST)
                 found = _any_of([found, number])
@@ -108,6 +107,18 @@ class Queries:
                 exact = _tokens(words.text, "exact")
                 ranks.append(_all_of([self._term("exact", t, EXACT_BOOST) for t in exact]))
         return Q.boolean_query([(MUST, found)] + [(SHOULD, rank) for rank in ranks])
+
+    def _together(self, level: str, folded: list[str]) -> tantivy.Query:
+        """Words in this order: a phrase, looked for only where each of its neighbouring pairs is
+        (a term lookup), so that positions are read on few entries, not on every one holding
+        the words (a phrase of common words took most of a search's time). The pairs score
+        nothing: the phrase scores as it would alone."""
+        field, pairs_field = ("all_folded", "all_pairs") if level == "all" else ("folded", "pairs")
+        phrase = self._phrase(field, folded)
+        near = [self._term(pairs_field, f"{a}_{b}") for a, b in pairwise(folded)]
+        if not near:
+            return phrase
+        return Q.boolean_query([(MUST, phrase), (MUST, Q.const_score_query(_all_of(near), 0.0))])
 
     def _term(self, field: str, value: str, boost: float = 1.0) -> tantivy.Query:
         term = Q.term_query(self.schema, field, value, index_option="freq")

@@ -1,11 +1,11 @@
 """What the Tantivy index holds: one entry per page, and one per document.
 
 A *page* entry is the Whoosh page (`whoosh_schema`): its words folded (positions, they decide a
-match), exact (they rank), the raw OCR words repair changed, the record's words on page 1, and
-the filter fields. A *record* entry holds all of a document's words (each page a separate value,
-so that a phrase never runs from one page onto the next) and its record's filter and facet
-fields: which documents match, how many of each kind, in what date order, is then one query
-over these entries, counted in Tantivy itself.
+match), exact (they rank), neighbouring syllables as pairs (they rank), the raw OCR words repair
+changed, the record's words on page 1, and the filter fields. A *record* entry holds all of a
+document's words (each page a separate value, so that a phrase never runs from one page onto
+the next) and its record's filter and facet fields: which documents match, how many of each
+kind, in what date order, is then one query over these entries, counted in Tantivy itself.
 
 The words are cut and folded by Tantivy (`\\w+`, lowercase, ASCII folding, which takes
 Vietnamese diacritics and `đ` off as `search.analysis` does); the text is first put in NFC
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 
 import tantivy
 
@@ -26,7 +27,7 @@ from sohoa.search.analysis import folded_form
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
-FORMAT = 1  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 3  # bump when the schema changes: an index of another format is rebuilt at start-up
 PAGE, RECORD = "page", "record"
 UNDATED_LAST = 99_999_999  # the oldest-first key of an undated document
 WORD = re.compile(r"\w+")
@@ -39,6 +40,7 @@ def analyzers() -> dict[str, tantivy.TextAnalyzer]:
         return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(WORD.pattern))
 
     return {
+        "pairs": tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build(),
         "exact": words().filter(tantivy.Filter.lowercase()).build(),
         "folded": words()
         .filter(tantivy.Filter.lowercase())
@@ -57,11 +59,13 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("folded", tokenizer_name="folded", index_option="position")
     builder.add_text_field("exact", tokenizer_name="exact", index_option="freq")
     builder.add_text_field("raw", tokenizer_name="folded", index_option="freq")
+    builder.add_text_field("pairs", tokenizer_name="pairs", index_option="freq")
     builder.add_text_field("meta_folded", tokenizer_name="folded", index_option="position")
     builder.add_text_field("meta_exact", tokenizer_name="exact", index_option="freq")
     # record entries: the document's words, every page a value of its own
     builder.add_text_field("all_folded", tokenizer_name="folded", index_option="position")
     builder.add_text_field("all_raw", tokenizer_name="folded", index_option="basic")
+    builder.add_text_field("all_pairs", tokenizer_name="pairs", index_option="basic")
     # both: the record's filter and facet fields
     builder.add_text_field("doc_type", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("year", tokenizer_name="raw", index_option="basic", fast=True)
@@ -81,10 +85,36 @@ def entries(pages: list[IndexedPage]) -> list[tantivy.Document]:
     share the document's record)."""
     pages = sorted(pages, key=lambda page: page.page)
     record = Record(pages[0])
-    texts = [vietnamese.normalize(page.text) for page in pages]
-    changed = [changed_words(page.raw_text, text) for page, text in zip(pages, texts, strict=True)]
-    made = [record.page_entry(*each) for each in zip(pages, texts, changed, strict=True)]
-    return made + [record.record_entry(texts, changed)]
+    read = [PageWords.of(page, record.searched if page.page == 1 else []) for page in pages]
+    made = [record.page_entry(page, words) for page, words in zip(pages, read, strict=True)]
+    return made + [record.record_entry(read)]
+
+
+@dataclass
+class PageWords:
+    """A page's text as indexed, read once: in a rebuild, putting every page through Python's
+    regular expressions was most of the cost, far more than Tantivy's own indexing."""
+
+    text: str  # NFC, one tone placement (`archive.text.normalize`)
+    pairs: str  # neighbouring syllables, its record's words after them on page 1 (`pairs_of`)
+    changed: str  # the raw OCR words repair changed, folded (`whoosh_schema._changed_words`)
+
+    @classmethod
+    def of(cls, page: IndexedPage, searched: list[str]) -> PageWords:
+        text = vietnamese.nfc(page.text)
+        words = WORD.findall(text)
+        distinct = set(words)
+        moved = {w: placed for w in distinct if (placed := vietnamese.place_tone(w)) != w}
+        if moved:  # as `archive.text.normalize` does, with the words already found
+            text = WORD.sub(lambda m: moved.get(m.group(), m.group()), text)
+        folded_of = {word: folded_form(word) for word in distinct}
+        folded = [folded_of[word] for word in words]
+        changed = ""
+        if page.raw_text and page.raw_text != page.text:
+            raw = {folded_form(word) for word in set(WORD.findall(page.raw_text))}
+            changed = " ".join(sorted(raw - set(folded_of.values())))
+        folded += [folded_form(word) for words in searched for word in WORD.findall(words)]
+        return cls(text, pairs_of(folded), changed)
 
 
 class Record:
@@ -108,8 +138,9 @@ class Record:
         self.procedures = procedures_of(first)
         self.shown = {name: metadata[name] for name in HIT_METADATA}
 
-    def page_entry(self, page: IndexedPage, text: str, changed: str) -> tantivy.Document:
+    def page_entry(self, page: IndexedPage, read: PageWords) -> tantivy.Document:
         entry = self._entry(PAGE)
+        text = read.text
         entry.add_unsigned("page", page.page)
         # the record's words belong to its first page, where they are printed
         searched = self.searched if page.page == 1 else []
@@ -120,20 +151,22 @@ class Record:
         for words in searched:
             entry.add_text("meta_folded", words)
             entry.add_text("meta_exact", words)
-        if changed:
-            entry.add_text("raw", changed)
+        if read.changed:
+            entry.add_text("raw", read.changed)
+        entry.add_text("pairs", read.pairs)
         stored = {"name": page.name, "text": text, "meta": self.shown}
         stored["procedures"] = self.procedures
         entry.add_bytes("stored", json.dumps(stored, ensure_ascii=False).encode())
         return entry
 
-    def record_entry(self, texts: list[str], changed: list[str]) -> tantivy.Document:
+    def record_entry(self, pages: list[PageWords]) -> tantivy.Document:
         entry = self._entry(RECORD)
-        for text in texts + self.searched:
+        for text in [page.text for page in pages] + self.searched:
             entry.add_text("all_folded", text)
-        for words in changed:
-            if words:
-                entry.add_text("all_raw", words)
+        for page in pages:
+            entry.add_text("all_pairs", page.pairs)
+            if page.changed:
+                entry.add_text("all_raw", page.changed)
         return entry
 
     def _entry(self, kind: str) -> tantivy.Document:
@@ -151,6 +184,13 @@ class Record:
         return entry
 
 
+def pairs_of(folded: list[str]) -> str:
+    """Neighbouring folded syllables as one term each (`ke_hoach hoach_so`), as Whoosh's
+    `pairs` field holds them: a query's syllables found side by side is then a term lookup, not
+    a phrase checked on every page holding both (most of a common query's time)."""
+    return " ".join(map("_".join, zip(folded, folded[1:], strict=False)))
+
+
 def procedures_of(page: IndexedPage) -> list[str]:
     return sorted({code.strip().upper() for code in page.procedures if code.strip()})
 
@@ -164,16 +204,3 @@ def date_number(date: str) -> int:
         return int(parts[0]) * 10_000 + int(parts[1] or 0) * 100 + int(parts[2] or 0)
     except ValueError:
         return int(parts[0]) * 10_000
-
-
-def changed_words(raw_text: str, text: str) -> str:
-    """The words of the raw OCR text that are not in the repaired text (folded), as
-    `whoosh_schema` finds them; only the words that differ are folded."""
-    if not raw_text or raw_text == text:
-        return ""
-    kept = set(WORD.findall(text.lower()))
-    others = set(WORD.findall(raw_text.lower())) - kept
-    if not others:
-        return ""
-    kept_folded = {folded_form(word) for word in kept}
-    return " ".join(sorted({folded_form(w) for w in others} - kept_folded))
