@@ -20,6 +20,7 @@ from sohoa.search.tantivy_schema import PAGE
 FACET_FIELDS = {"doc_type": "doc_type", "year": "year", "issuer": "issuer_name"}
 FACET_FIELDS |= {"procedure": "procedure"}
 FACET_VALUES = 65_000  # more values than a facet can have: every one is counted
+TOTAL = "matching documents"  # the aggregation that counts them
 PAGES_SHOWN = 1_000  # a shown document lists at most this many matched pages
 
 
@@ -41,7 +42,7 @@ class TantivyMatches:
         self.searcher, self.queries = searcher, queries
         self.matching, self.ranked, self.words = matching, ranked, words
         self.checked = checked
-        self.total = searcher.search(matching, 1, count=True).count
+        self._facets, self.total = self._counted()
 
     def best_documents(self, count: int) -> list[tuple[int, float]]:
         """The top pages grouped into documents, four times as many pages each round until
@@ -86,15 +87,22 @@ class TantivyMatches:
         return self.searcher.fast_field_values("document_id", [a for _, a in hits])
 
     def facet_counts(self) -> dict[str, dict[str, int]]:
+        return self._facets
+
+    def _counted(self) -> tuple[dict[str, dict[str, int]], int]:
+        """The facet counts and how many documents match, in one pass over the matching
+        records (a terms aggregation per facet, and a count of their ids)."""
         terms = {"size": FACET_VALUES, "segment_size": FACET_VALUES}
         request = {
             name: {"terms": {"field": field, **terms}} for name, field in FACET_FIELDS.items()
         }
+        request[TOTAL] = {"value_count": {"field": "document_id"}}
         counted = self.searcher.aggregate(self.matching, request)
-        return {
+        facets = {
             name: {str(b["key"]): b["doc_count"] for b in counted[name]["buckets"]}
             for name in FACET_FIELDS
         }
+        return facets, int(counted[TOTAL]["value"])
 
     def documents(self, document_ids: list[int]) -> list[ShownDocument]:
         """The shown documents' pages that hold the words, found in one search."""
