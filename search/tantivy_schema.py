@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import tantivy
 
@@ -103,18 +104,24 @@ class PageWords:
     def of(cls, page: IndexedPage, searched: list[str]) -> PageWords:
         text = vietnamese.nfc(page.text)
         words = WORD.findall(text)
-        distinct = set(words)
-        moved = {w: placed for w in distinct if (placed := vietnamese.place_tone(w)) != w}
+        forms = {word: _forms(word) for word in set(words)}
+        moved = {word: placed for word, (placed, _) in forms.items() if placed != word}
         if moved:  # as `archive.text.normalize` does, with the words already found
             text = WORD.sub(lambda m: moved.get(m.group(), m.group()), text)
-        folded_of = {word: folded_form(word) for word in distinct}
-        folded = [folded_of[word] for word in words]
+        folded = [forms[word][1] for word in words]
         changed = ""
         if page.raw_text and page.raw_text != page.text:
-            raw = {folded_form(word) for word in set(WORD.findall(page.raw_text))}
-            changed = " ".join(sorted(raw - set(folded_of.values())))
+            others = set(WORD.findall(page.raw_text)).difference(forms)  # most are the same
+            kept = {form for _, form in forms.values()}
+            changed = " ".join(sorted({folded_form(word) for word in others} - kept))
         folded += [folded_form(word) for words in searched for word in WORD.findall(words)]
         return cls(text, pairs_of(folded), changed)
+
+
+@lru_cache(maxsize=200_000)
+def _forms(word: str) -> tuple[str, str]:
+    """A word with its tone placed, and folded (one cache look-up for both)."""
+    return vietnamese.place_tone(word), folded_form(word)
 
 
 class Record:
