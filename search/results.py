@@ -4,8 +4,9 @@ What matches is decided per document: a document matches when each required word
 found in it (on any of its pages, or in its record), no left-out word is, and the filters hold.
 How they are ordered:
 - by relevance, documents with one page holding every word come first, by that page's score
-  (the words together on a page are what the person had in mind); then the documents that hold
-  the words only across pages, newest first;
+  (the words together on a page are what the person had in mind; equal scores in id order, as
+  an engine's own order for them depends on how its segments were written); then the documents
+  that hold the words only across pages, newest first;
 - by date, newest or oldest first, undated documents last, ties in id order.
 
 An engine answers the questions in `Matches` (in its own way, fast for its own kind of index);
@@ -101,7 +102,8 @@ def _shown(
     if sort != "relevance":
         return [(d, None) for d in matches.by_date(sort == "newest", offset, limit, set())]
     end = offset + limit
-    together = matches.best_documents(end) if has_words and limit else []
+    ranked = matches.best_documents(end) if has_words and limit else []
+    together = sorted(ranked, key=lambda each: (-each[1], each[0]))  # equal scores: id order
     shown: list[tuple[int, float | None]] = list(together[offset:end])
     if len(together) < end and matches.total > len(together):  # every one of them is known
         start = max(0, offset - len(together))

@@ -401,6 +401,17 @@ def test_more_like_this_finds_documents_about_the_same_thing(tmp_path, make_inde
     assert index.more_like(99).total == 0
 
 
+def test_equal_scores_are_listed_in_id_order_however_the_index_was_written(tmp_path, make_index):
+    """Documents alike score alike; they come in id order, not in the order (or the segments)
+    they were written in, so both engines and every rebuild list them the same way."""
+    index = make_index(tmp_path / "index")
+    for document_id in (5, 3, 9, 1):  # each write its own commit, newest ids first
+        text = "Biên bản họp ban chấp hành"
+        index.index_pages([IndexedPage(document_id, f"{document_id}.pdf", 1, text)])
+    assert [hit.document_id for hit in index.search("bien ban").hits] == [1, 3, 5, 9]
+    assert [hit.document_id for hit in index.search("bien ban", offset=2).hits] == [5, 9]
+
+
 def test_writers_take_turns_while_searches_go_on(tmp_path, make_index):
     """Four threads index documents at once (one writer at a time: Whoosh's lock, waited for)
     while another searches; every page lands and no search fails."""
