@@ -112,12 +112,15 @@ class Queries:
         """Words in this order: a phrase, looked for only where each of its neighbouring pairs is
         (a term lookup), so that positions are read on few entries, not on every one holding
         the words (a phrase of common words took most of a search's time). The pairs score
-        nothing: the phrase scores as it would alone."""
+        nothing: the phrase scores as it would alone. Two words on a record (which only says
+        whether a document matches) are their pair alone: no positions are read at all."""
         field, pairs_field = ("all_folded", "all_pairs") if level == "all" else ("folded", "pairs")
         phrase = self._phrase(field, folded)
         near = [self._term(pairs_field, f"{a}_{b}") for a, b in pairwise(folded)]
         if not near:
             return phrase
+        if level == "all" and len(near) == 1:  # which records match, unscored: the pair says it
+            return near[0]
         return Q.boolean_query([(MUST, phrase), (MUST, Q.const_score_query(_all_of(near), 0.0))])
 
     def _term(self, field: str, value: str, boost: float = 1.0) -> tantivy.Query:

@@ -28,7 +28,7 @@ from sohoa.search.analysis import folded_form
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
-FORMAT = 3  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 4  # bump when the schema changes: an index of another format is rebuilt at start-up
 PAGE, RECORD = "page", "record"
 UNDATED_LAST = 99_999_999  # the oldest-first key of an undated document
 WORD = re.compile(r"\w+")
@@ -97,7 +97,10 @@ class PageWords:
     regular expressions was most of the cost, far more than Tantivy's own indexing."""
 
     text: str  # NFC, one tone placement (`archive.text.normalize`)
-    pairs: str  # neighbouring syllables, its record's words after them on page 1 (`pairs_of`)
+    # neighbouring syllables (`pairs_of`) of the text and, on page 1, of each of its record's
+    # words: within a value, as Tantivy never runs a phrase from one value onto the next, so a
+    # pair is a two-word phrase
+    pairs: str
     changed: str  # the raw OCR words repair changed, folded (`whoosh_schema._changed_words`)
 
     @classmethod
@@ -114,8 +117,8 @@ class PageWords:
             others = set(WORD.findall(page.raw_text)).difference(forms)  # most are the same
             kept = {form for _, form in forms.values()}
             changed = " ".join(sorted({folded_form(word) for word in others} - kept))
-        folded += [folded_form(word) for words in searched for word in WORD.findall(words)]
-        return cls(text, pairs_of(folded), changed)
+        values = [folded] + [[folded_form(w) for w in WORD.findall(value)] for value in searched]
+        return cls(text, " ".join(filter(None, map(pairs_of, values))), changed)
 
 
 @lru_cache(maxsize=200_000)

@@ -283,6 +283,26 @@ def test_a_phrase_needs_its_words_in_order_with_or_without_diacritics(archive):
     assert set(found(archive, '"số hóa"')) == {1, 2, 4}
 
 
+def test_a_phrase_is_found_on_one_page_or_in_the_record_never_across_pages(tmp_path, make_index):
+    """Two words side by side on a page, or in one of the record's fields, make the phrase; the
+    last word of one page and the first of the next do not (Tantivy answers a two-word phrase on
+    whole documents from its neighbouring pairs, which never span two pages)."""
+    index = make_index(tmp_path / "index")
+    index.index_pages(
+        [
+            IndexedPage(1, "a.pdf", 1, "Báo cáo tổng kết năm"),
+            IndexedPage(1, "a.pdf", 2, "hoạch định chiến lược"),
+            IndexedPage(2, "b.pdf", 1, "Kế hoạch năm học"),
+            IndexedPage(3, "c.pdf", 1, "Thư mời", metadata={"subject": "V/v năm hoạch định"}),
+            IndexedPage(4, "d.pdf", 1, "năm"),
+            IndexedPage(4, "d.pdf", 2, "hoạch định"),
+        ]
+    )
+    assert set(found(index, '"nam hoach"')) == {3}
+    assert set(found(index, '"năm hoạch định"')) == {3}
+    assert set(found(index, "nam hoach")) == {1, 2, 3, 4}  # words: anywhere in a document
+
+
 def test_the_words_may_be_on_different_pages_of_a_document(tmp_path, make_index):
     """A document holds the words typed when its pages do between them; those with one page
     holding every word come first, then the others, newest first."""
