@@ -432,6 +432,19 @@ def test_equal_scores_are_listed_in_id_order_however_the_index_was_written(tmp_p
     assert [hit.document_id for hit in index.search("bien ban", offset=2).hits] == [5, 9]
 
 
+def test_a_search_sees_what_another_writer_committed(tmp_path, make_index):
+    """Two handles on one index, as the web app and a `sohoa ingest` in another process have:
+    each search sees every write the other has committed, and only those."""
+    serving, writing = make_index(tmp_path / "index"), make_index(tmp_path / "index")
+    writing.index_pages([IndexedPage(1, "a.pdf", 1, "Kế hoạch số hóa")])
+    assert found(serving, "so hoa") == [1]
+    writing.index_pages([IndexedPage(2, "b.pdf", 1, "Số hóa tài liệu")])
+    assert sorted(found(serving, "so hoa")) == [1, 2]
+    writing.delete(1)
+    assert found(serving, "so hoa") == [2]
+    assert found(serving, "so hoa") == [2]  # nothing changed: the same answer
+
+
 def test_writers_take_turns_while_searches_go_on(tmp_path, make_index):
     """Four threads index documents at once (one writer at a time: Whoosh's lock, waited for)
     while another searches; every page lands and no search fails."""
