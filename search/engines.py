@@ -19,9 +19,10 @@ from sohoa.search.whoosh_engine import WhooshIndex
 ENGINES = ("whoosh", "tantivy")
 DEFAULT_ENGINE = "whoosh"
 CHOICE_FILE = "engine.json"
-# Past this many pages Whoosh's searches take seconds (bench/search.py: p95 ~1 s at 30,000 pages
-# and ~3 s at 100,000 on 2 cores); `sohoa doctor` then advises Tantivy.
-WHOOSH_PAGES = 30_000
+# Past this many pages one Whoosh search in twenty takes a quarter of a second or more, and it
+# grows with the archive (bench/search.py on 2 cores: p95 242-423 ms at 10,000 pages, ~1 s at
+# 30,000), where Tantivy answers in 5 ms; `sohoa doctor` then advises Tantivy.
+WHOOSH_PAGES = 10_000
 
 
 class EngineMissing(RuntimeError):
