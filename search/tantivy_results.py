@@ -15,10 +15,10 @@ import tantivy
 from sohoa.search.engine import SNIPPET_PAGES
 from sohoa.search.results import ShownDocument, ShownPage
 from sohoa.search.tantivy_queries import MUST, MUST_NOT, Queries
-from sohoa.search.tantivy_schema import PAGE
+from sohoa.search.tantivy_schema import PAGE, PROCEDURES_JOINED
 
 FACET_FIELDS = {"doc_type": "doc_type", "year": "year", "issuer": "issuer_name"}
-FACET_FIELDS |= {"procedure": "procedure"}
+FACET_FIELDS |= {"procedure": "procedures"}  # each record's codes joined: split when counted
 FACET_VALUES = 65_000  # more values than a facet can have: every one is counted
 TOTAL = "matching documents"  # the aggregation that counts them
 PAGES_SHOWN = 1_000  # a shown document lists at most this many matched pages
@@ -102,6 +102,7 @@ class TantivyMatches:
             name: {str(b["key"]): b["doc_count"] for b in counted[name]["buckets"]}
             for name in FACET_FIELDS
         }
+        facets["procedure"] = _each_code(facets["procedure"])
         return facets, int(counted[TOTAL]["value"])
 
     def documents(self, document_ids: list[int]) -> list[ShownDocument]:
@@ -148,3 +149,12 @@ class TantivyMatches:
 
     def _stored(self, address) -> dict:
         return json.loads(self.searcher.doc(address).get_first("stored"))
+
+
+def _each_code(joined: dict[str, int]) -> dict[str, int]:
+    """Records counted by their procedures joined into one value → records counted by code."""
+    counts: dict[str, int] = {}
+    for codes, records in joined.items():
+        for code in codes.split(PROCEDURES_JOINED):
+            counts[code] = counts.get(code, 0) + records
+    return counts

@@ -28,8 +28,9 @@ from sohoa.search.analysis import folded_form
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
-FORMAT = 4  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 5  # bump when the schema changes: an index of another format is rebuilt at start-up
 PAGE, RECORD = "page", "record"
+PROCEDURES_JOINED = "\x1f"  # no code holds it (codes may hold spaces and commas)
 UNDATED_LAST = 99_999_999  # the oldest-first key of an undated document
 WORD = re.compile(r"\w+")
 
@@ -77,7 +78,10 @@ def schema() -> tantivy.Schema:
     builder.add_text_field("issuer_name", tokenizer_name="raw", index_option="basic", fast=True)
     builder.add_text_field("number", tokenizer_name="raw", index_option="basic")
     builder.add_text_field("number_parts", tokenizer_name="folded", index_option="position")
-    builder.add_text_field("procedure", tokenizer_name="raw", index_option="basic", fast=True)
+    builder.add_text_field("procedure", tokenizer_name="raw", index_option="basic")
+    # the record's procedures as one value, for the facet: a column of one value
+    # per entry is counted several times faster than a column of many
+    builder.add_text_field("procedures", tokenizer_name="raw", index_option="basic", fast=True)
     return builder.build()
 
 
@@ -191,6 +195,8 @@ class Record:
             entry.add_text(field, value)
         for code in self.procedures:
             entry.add_text("procedure", code)
+        if self.procedures:
+            entry.add_text("procedures", PROCEDURES_JOINED.join(self.procedures))
         return entry
 
 
