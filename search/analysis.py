@@ -64,5 +64,10 @@ def pairs_analyzer():
 
 def pairs(text: str) -> list[str]:
     """The neighbouring syllable pairs of `text`, as the pairs field holds them."""
-    tokens = [token.text for token in folded_analyzer()(text)]
-    return [f"{a}_{b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    return pair_terms([token.text for token in folded_analyzer()(text)])
+
+
+def pair_terms(folded: list[str]) -> list[str]:
+    """Folded syllables in order → their neighbouring pairs as terms (`ke_hoach`, `hoach_so`),
+    as `pairs_analyzer` makes them."""
+    return list(map("_".join, zip(folded, folded[1:], strict=False)))

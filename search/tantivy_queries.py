@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import tantivy
 
-from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs
+from sohoa.search.analysis import exact_analyzer, folded_analyzer, pair_terms, pairs
 from sohoa.search.engine import QueryError
 from sohoa.search.query import Clause, ParsedQuery, Words
 from sohoa.search.ranking import EXACT_BOOST, META_BOOST, NUMBER_BOOST, PROXIMITY_BOOST, RAW_BOOST
@@ -116,7 +114,7 @@ class Queries:
         whether a document matches) are their pair alone: no positions are read at all."""
         field, pairs_field = ("all_folded", "all_pairs") if level == "all" else ("folded", "pairs")
         phrase = self._phrase(field, folded)
-        near = [self._term(pairs_field, f"{a}_{b}") for a, b in pairwise(folded)]
+        near = [self._term(pairs_field, pair) for pair in pair_terms(folded)]
         if not near:
             return phrase
         if level == "all" and len(near) == 1:  # which records match, unscored: the pair says it

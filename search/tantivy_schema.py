@@ -24,7 +24,7 @@ import tantivy
 
 from sohoa.archive import records
 from sohoa.archive import text as vietnamese
-from sohoa.search.analysis import folded_form
+from sohoa.search.analysis import folded_form, pair_terms
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
@@ -90,7 +90,7 @@ def entries(pages: list[IndexedPage]) -> list[tantivy.Document]:
     share the document's record)."""
     pages = sorted(pages, key=lambda page: page.page)
     record = Record(pages[0])
-    read = [PageWords.of(page, record.searched if page.page == 1 else []) for page in pages]
+    read = [PageWords.of(page, record.searched_on(page)) for page in pages]
     made = [record.page_entry(page, words) for page, words in zip(pages, read, strict=True)]
     return made + [record.record_entry(read)]
 
@@ -152,12 +152,16 @@ class Record:
         self.procedures = procedures_of(first)
         self.shown = {name: metadata[name] for name in HIT_METADATA}
 
+    def searched_on(self, page: IndexedPage) -> list[str]:
+        """The record's words a page holds: all of them on its first page, where they are
+        printed; none on the others."""
+        return self.searched if page.page == 1 else []
+
     def page_entry(self, page: IndexedPage, read: PageWords) -> tantivy.Document:
         entry = self._entry(PAGE)
         text = read.text
         entry.add_unsigned("page", page.page)
-        # the record's words belong to its first page, where they are printed
-        searched = self.searched if page.page == 1 else []
+        searched = self.searched_on(page)
         for field in ("folded", "exact"):
             entry.add_text(field, text)
             for words in searched:
@@ -204,7 +208,7 @@ def pairs_of(folded: list[str]) -> str:
     """Neighbouring folded syllables as one term each (`ke_hoach hoach_so`), as Whoosh's
     `pairs` field holds them: a query's syllables found side by side is then a term lookup, not
     a phrase checked on every page holding both (most of a common query's time)."""
-    return " ".join(map("_".join, zip(folded, folded[1:], strict=False)))
+    return " ".join(pair_terms(folded))
 
 
 def procedures_of(page: IndexedPage) -> list[str]:
