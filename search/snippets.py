@@ -14,6 +14,7 @@ import re
 from functools import lru_cache
 
 from sohoa.archive.text import fold
+from sohoa.search.analysis import folded_form
 
 FRAGMENT_CHARS = 240  # a passage is at most about this long
 AROUND = 60  # characters of context before the first and after the last matched word
@@ -88,12 +89,7 @@ def _passages(spans: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
 
 def _score(passage: list[tuple[int, int]], text: str) -> tuple[int, int]:
     """Distinct words matched first, then matches; earlier passages win ties (stable sort)."""
-    return len({_bare(text[a:b]) for a, b in passage}), len(passage)
-
-
-@lru_cache(maxsize=20_000)
-def _bare(word: str) -> str:
-    return fold(word).lower()
+    return len({folded_form(text[a:b]) for a, b in passage}), len(passage)
 
 
 def _marked(text: str, passage: list[tuple[int, int]]) -> str:
