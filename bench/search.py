@@ -247,7 +247,7 @@ def build(args, sources: dict, size: int, engine: str) -> dict:
     made."""
     home = args.out / f"{size}-seed{args.seed}"
     directory = home / engine
-    manifest_path = home / ("manifest.json" if engine == "whoosh" else f"manifest-{engine}.json")
+    manifest_path = manifest_of(home, engine)
     wanted = {"pages": size, "seed": args.seed, "generator": GENERATOR, "domains": list(sources)}
     if args.keep and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -273,6 +273,11 @@ def build(args, sources: dict, size: int, engine: str) -> dict:
     }
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
     return {**manifest, "engine": engine, "directory": directory, "kept": False}
+
+
+def manifest_of(home: Path, engine: str) -> Path:
+    """Where a size's index of `engine` is described (its pages' seed, shape and samples)."""
+    return home / ("manifest.json" if engine == "whoosh" else f"manifest-{engine}.json")
 
 
 def readable(engine: str, directory: Path) -> bool:

@@ -132,10 +132,12 @@ def tantivy_measure(directory: Path, queries: list[tuple[str, str]]) -> list[dic
         folded = tantivy.SnippetGenerator.create(searcher, query, schema, "folded")
         for _, address in hits:
             shown = searcher.doc(address)
-            if not exact.snippet_from_doc(shown).highlighted():  # typed without diacritics
+            highlighted = exact.snippet_from_doc(shown)
+            if not highlighted.highlighted():  # typed without diacritics
                 as_folded = tantivy.Document()
                 as_folded.add_text("folded", shown.get_first("exact"))
-                folded.snippet_from_doc(as_folded).to_html()
+                highlighted = folded.snippet_from_doc(as_folded)
+            highlighted.to_html()
         timings.append({"kind": kind, "ms": (time.perf_counter() - started) * 1000})
     return timings
 
@@ -153,8 +155,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="reuse the bare index")
     args = parser.parse_args()
     home = args.out / f"{args.size}-seed{args.seed}"
-    name = "manifest.json" if args.engine == "whoosh" else f"manifest-{args.engine}.json"
-    manifest = json.loads((home / name).read_text(encoding="utf-8"))
+    manifest = json.loads(scale.manifest_of(home, args.engine).read_text(encoding="utf-8"))
     built = {**manifest, "engine": args.engine, "directory": home / args.engine}
     queries = scale.make_queries(built, args.seed, args.queries, "measured")
     sources = scale.load_sources(manifest["domains"])
