@@ -10,7 +10,6 @@ The database refuses UPDATE and DELETE on the event table (triggers in the basel
 
 from __future__ import annotations
 
-import hashlib
 import json
 import unicodedata
 from datetime import UTC, datetime
@@ -19,6 +18,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from sohoa.archive import merkle
 from sohoa.archive.models import Event, utcnow
 
 
@@ -63,7 +63,7 @@ def canonical_bytes(event: Event) -> bytes:
 
 def leaf_hash(data: bytes) -> str:
     """RFC 6962 leaf hash, hex."""
-    return hashlib.sha256(b"\x00" + data).hexdigest()
+    return merkle.hash_leaf(data).hex()
 
 
 def format_time(moment: datetime) -> str:
