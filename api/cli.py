@@ -11,6 +11,9 @@ import html
 import json
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -19,12 +22,14 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sohoa.api import objects
-from sohoa.archive import records
+from sohoa.archive import checkpoints, keys, records
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
+from sohoa.archive.verify import verify
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
@@ -63,8 +68,7 @@ def ingest(
 ) -> None:
     """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG)."""
     settings = Settings()
-    engine = open_database(settings)
-    with _IngestProgress() as progress:
+    with _sealed_archive(settings) as engine, _IngestProgress() as progress:
         ingester = Ingester(
             settings,
             engine,
@@ -200,12 +204,14 @@ def edit(
     2024-07-15, 2024-07 or 2024 (15/7/2024 is converted); a doc_type is a Decree 30 type,
     with or without diacritics ("ke hoach")."""
     settings = Settings()
-    engine = open_database(settings)
-    index = _ready_index(settings, engine)
-    with Session(engine) as session:
+    with _sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.edit_metadata(
-                session, index, document_id, {field: value}, settings.trail_actor
+                session,
+                _ready_index(settings, engine),
+                document_id,
+                {field: value},
+                settings.trail_actor,
             )
         except (objects.NoSuchDocument, ValueError) as error:
             _fail(str(error))
@@ -320,6 +326,24 @@ def doctor() -> None:
         )
 
 
+@contextmanager
+def _sealed_archive(settings: Settings) -> Iterator[Engine]:
+    """The archive's database, for work that may append events: when the work ends, however it
+    ends, the trail is sealed with a signed checkpoint."""
+    engine = open_database(settings)
+    try:
+        yield engine
+    finally:
+        _seal(settings, engine)
+
+
+def _seal(settings: Settings, engine: Engine) -> None:
+    try:
+        checkpoints.seal_archive(settings, engine)
+    except (checkpoints.CheckpointError, keys.KeyProblem) as error:
+        err.print(f"[red]sohoa: the trail was not signed: {escape(str(error))}[/red]")
+
+
 def _ready_index(settings: Settings, engine) -> SearchIndex:
     """The search index, rebuilt from the database first (with a message and progress on
     stderr) when it is missing, unreadable or of an older format."""
@@ -376,6 +400,120 @@ def serve(
     out.print(f"sohoa: serving the archive at {settings.home}")
     out.print(f"sohoa: open http://{host}:{port}/docs  (API under /api/, Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+trail_app = typer.Typer(
+    help="The tamper-evident trail: check it, and hand the auditor a checkpoint to keep.",
+    no_args_is_help=True,
+)
+app.add_typer(trail_app, name="trail")
+
+
+@trail_app.command("verify")
+def trail_verify(
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            help="a checkpoint kept outside the archive (sohoa trail checkpoint --out): the "
+            "trail must extend it",
+            show_default=False,
+        ),
+    ] = None,
+    originals: Annotated[
+        bool, typer.Option(help="re-hash every stored original (slow on a big archive)")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Re-hash every event and original and check the trail against its signed checkpoints.
+
+    Exits 1 naming the first event, checkpoint or file that does not match: an edited,
+    deleted or reordered event, a changed or missing original, a forged or rolled-back
+    checkpoint."""
+    settings = Settings()
+    note = _read_text(against) if against is not None else None
+    engine = open_database(settings)
+    with Session(engine) as session:
+        result = verify(
+            session, _public_key(settings), settings.originals_dir if originals else None, note
+        )
+    if as_json:
+        _print_json(objects.trail_verification(result))
+    else:
+        _print_verification(result)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@trail_app.command("checkpoint")
+def trail_checkpoint(
+    out_file: Annotated[
+        Path, typer.Option("--out", help="where to write the signed checkpoint", show_default=False)
+    ],
+) -> None:
+    """Write the trail's latest signed checkpoint (sealing any events not yet sealed) for the
+    auditor to keep outside the archive; `trail verify --against FILE` checks it later."""
+    settings = Settings()
+    engine = open_database(settings)
+    _seal(settings, engine)
+    with Session(engine) as session:
+        latest = checkpoints.latest(session)
+    if latest is None:
+        _fail("the trail is empty: there is nothing to checkpoint yet")
+    try:
+        out_file.write_text(latest.note, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {out_file}: {error.strerror or error}")
+    key = _public_key(settings)
+    out.print(
+        f"Checkpoint of {latest.tree_size} event(s), root {latest.root}, written to {out_file}.\n"
+        f"Signed by {key.name}, key fingerprint {key.fingerprint}.",
+        highlight=False,
+    )
+
+
+def _public_key(settings: Settings) -> keys.PublicKey | None:
+    try:
+        return keys.load_public(settings.keys_dir)
+    except keys.KeyProblem as error:
+        _fail(str(error))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
+
+
+def _print_verification(result) -> None:
+    for problem in result.problems:
+        err.print(
+            f"[red]FAIL[/red] {escape(problem.where)}: {escape(problem.message)}", soft_wrap=True
+        )
+    for warning in result.warnings:
+        err.print(f"[yellow]note[/yellow] {escape(warning)}", soft_wrap=True)
+    checkpoint = result.checkpoint
+    sealed = (
+        f"last checkpoint #{checkpoint.id}: {checkpoint.tree_size} events, signed "
+        f"{objects.local_time(checkpoint.time)}"
+        if checkpoint
+        else "no checkpoint yet"
+    )
+    key = f"key {result.key.fingerprint}" if result.key else "no key yet"
+    out.print(
+        f"{result.events} event(s), root {result.root}\n{sealed}; {key}\n"
+        f"{result.originals_checked} original(s) re-hashed, "
+        f"{result.originals_disposed} disposed (expected absent)",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if result.against is not None:
+        out.print(f"checked against a kept checkpoint of {result.against.tree_size} events")
+    if result.ok:
+        out.print("[green]The trail verifies: nothing was altered or removed.[/green]")
+    else:
+        first = result.problems[0]
+        out.print(f"[red]The trail does NOT verify.[/red] First: {escape(first.where)}")
 
 
 def _progress() -> Progress:

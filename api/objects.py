@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sohoa.archive import records
+from sohoa.archive import records, trail
 from sohoa.archive.models import Document, Page
+from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
 from sohoa.search import SearchIndex, SearchResults, document_pages
@@ -165,3 +167,45 @@ def edit_metadata(
         index.index_pages(pages)
     changes = [(field, before[field], metadata[field]) for field in values]
     return MetadataEdit(document_id, changes, metadata)
+
+
+VIETNAM = timezone(timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh: UTC+7 all year, no DST
+
+
+def local_time(moment: datetime) -> str:
+    """A stored UTC time as people in Vietnam read it."""
+    return moment.astimezone(VIETNAM).strftime("%Y-%m-%d %H:%M:%S (UTC+7)")
+
+
+def trail_verification(result: Verification) -> dict[str, Any]:
+    """`trail verify --json`: `ok`, then what was checked; `problems` in the order found, each
+    with `kind` (event | checkpoint | original | against), `where` and `message`."""
+    checkpoint = result.checkpoint
+    return {
+        "ok": result.ok,
+        "events": result.events,
+        "root": result.root,
+        "checkpoint": None
+        if checkpoint is None
+        else {
+            "id": checkpoint.id,
+            "tree_size": checkpoint.tree_size,
+            "root": checkpoint.root,
+            "time": trail.format_time(checkpoint.time),
+        },
+        "key": None
+        if result.key is None
+        else {"name": result.key.name, "fingerprint": result.key.fingerprint},
+        "against": None
+        if result.against is None
+        else {
+            "tree_size": result.against.tree_size,
+            "root": result.against.root.hex(),
+            "time": trail.format_time(result.against.time),
+        },
+        "originals": {"checked": result.originals_checked, "disposed": result.originals_disposed},
+        "problems": [
+            {"kind": p.kind, "where": p.where, "message": p.message} for p in result.problems
+        ],
+        "warnings": result.warnings,
+    }

@@ -8,6 +8,7 @@ can serve any archive and tests can build an app per archive. Errors come back a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated
 
@@ -18,9 +19,12 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
 from sohoa.api import objects
+from sohoa.archive import checkpoints, keys
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.search import SORTS, QueryError, SearchIndex, chosen_engine, open_index, ready_index
+
+log = logging.getLogger("sohoa")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -43,8 +47,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    """A database session for one request; a request that may have changed something (any
+    method but GET and HEAD) ends by sealing the trail with a signed checkpoint."""
+    state = request.app.state
+    with Session(state.engine) as session:
         yield session
+    if request.method not in ("GET", "HEAD"):
+        try:
+            checkpoints.seal_archive(state.settings, state.engine)
+        except (checkpoints.CheckpointError, keys.KeyProblem) as error:
+            log.error("the trail was not signed: %s", error)
 
 
 def _index(request: Request) -> SearchIndex:

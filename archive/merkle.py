@@ -161,3 +161,29 @@ def check_consistency(
 def _check_hashes(proof: Sequence[bytes]) -> None:
     if any(not isinstance(h, bytes) or len(h) != 32 for h in proof):
         raise ProofError("a proof holds SHA-256 hashes of 32 bytes only")
+
+
+class Frontier:
+    """A tree grown one leaf at a time, keeping only the roots of its full subtrees (at most one
+    per bit of the size), so the root after every append costs O(log n): how one pass over a
+    trail checks every checkpoint it ever signed."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._full: list[bytes] = []  # roots of the full subtrees, largest (leftmost) first
+
+    def append(self, leaf: bytes) -> None:
+        self.size += 1
+        node, carry = leaf, self.size
+        while not carry & 1:  # each trailing zero bit of the new size merges two equal subtrees
+            node = hash_children(self._full.pop(), node)
+            carry >>= 1
+        self._full.append(node)
+
+    def root(self) -> bytes:
+        if not self._full:
+            return EMPTY_ROOT
+        node = self._full[-1]
+        for left in reversed(self._full[:-1]):
+            node = hash_children(left, node)
+        return node

@@ -104,3 +104,15 @@ class Event(SQLModel, table=True):
     object_id: int | None = None
     details: str = Field(sa_column=Column(Text, nullable=False), description="canonical JSON")
     leaf_hash: str = Field(max_length=64, description="SHA-256(0x00 || canonical bytes), hex")
+
+
+class Checkpoint(SQLModel, table=True):
+    """A signed tree head of the trail: after `tree_size` events the Merkle root was `root`.
+    `note` is the signed text itself (C2SP tlog-checkpoint in a signed note), kept verbatim so
+    its signature can be checked again; the other columns are read from it for queries."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    tree_size: int
+    root: str = Field(max_length=64, description="hex")
+    time: datetime
+    note: str = Field(sa_column=Column(Text, nullable=False))

@@ -1,7 +1,8 @@
 """Configuration from the environment (prefix `SOHOA_`), one object passed down explicitly.
 
 `SOHOA_HOME` is the data directory. Under it: `sohoa.db` (SQLite), `originals/` (the scanned
-files, content-addressed), `index/` (the search index). Nothing is read from a global: commands
+files, content-addressed), `index/` (the search index), `keys/` (the key
+that signs the trail's checkpoints). Nothing is read from a global: commands
 and the web app build one `Settings` and hand it on, so tests can point a whole run elsewhere.
 """
 
@@ -66,6 +67,11 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         return self.home / "index"
+
+    @property
+    def keys_dir(self) -> Path:
+        """The archive's Ed25519 signing key for trail checkpoints (owner-only)."""
+        return self.home / "keys"
 
     @property
     def work_dir(self) -> Path:

@@ -49,14 +49,35 @@ def record(
 
 def canonical_bytes(event: Event) -> bytes:
     """The bytes the trail hashes for one event (see the module docstring)."""
+    return canonical_bytes_of(
+        event.seq,
+        event.time,
+        event.actor,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.details,
+    )
+
+
+def canonical_bytes_of(
+    seq: int,
+    time: datetime,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    details: str,
+) -> bytes:
+    """`canonical_bytes` from an event's columns, for readers that fetch rows, not objects."""
     payload = {
-        "seq": event.seq,
-        "time": format_time(event.time),
-        "actor": event.actor,
-        "action": event.action,
-        "object_type": event.object_type,
-        "object_id": event.object_id,
-        "details": json.loads(event.details),
+        "seq": seq,
+        "time": format_time(time),
+        "actor": actor,
+        "action": action,
+        "object_type": object_type,
+        "object_id": object_id,
+        "details": json.loads(details),
     }
     return _canonical_json(payload).encode("utf-8")
 

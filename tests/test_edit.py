@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from conftest import run_json, run_sohoa
 from sohoa.api.cli import app
 from sohoa.api.web import create_app
-from sohoa.archive import records
+from sohoa.archive import checkpoints, records
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
 from sohoa.archive.settings import Settings
@@ -215,6 +215,8 @@ def test_patch_corrects_several_fields_for_the_named_actor(home):
     assert [h["document_id"] for h in found["hits"]] == [1]
     assert client.patch("/api/documents/2/metadata", json={"place": None}).status_code == 200
     assert trail_of(home)[-1][1] == "api"  # no actor header
+    with Session(open_database(Settings(home=home))) as session:  # each change sealed
+        assert checkpoints.latest(session).tree_size == len(session.exec(select(Event)).all())
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,149 @@
+"""Signed checkpoints of the trail: "after N events the Merkle root was R", signed by the archive.
+
+A checkpoint is a C2SP tlog-checkpoint inside a C2SP signed note, so it is plain text an auditor
+can keep, print or check with other tools:
+
+    sohoa-3f9c0a1b2c3d4e5f          ← origin: the archive, named by its key
+    1234                            ← tree size: how many events
+    3q2+7w==...                     ← the Merkle root, base64
+    time 2026-12-04T08:15:00.000000Z
+                                    ← a blank line ends the signed text
+    — sohoa-3f9c0a1b2c3d4e5f base64(key hash || Ed25519 signature)
+
+`seal` writes one at the end of every command or request that appended events. It first checks
+that the trail still extends the previous checkpoint, so the archive never signs over a trail
+that was tampered with since.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from sohoa.archive import keys, merkle, trail
+from sohoa.archive.keys import PublicKey, SigningKey
+from sohoa.archive.models import Checkpoint, Event, utcnow
+from sohoa.archive.settings import Settings
+
+DASH = "\u2014"  # the em dash that starts a signed note's signature line
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is malformed, not signed by the archive's key, or not the trail's."""
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    origin: str
+    tree_size: int
+    root: bytes
+    time: datetime
+    note: str  # the whole signed note, verbatim
+
+
+def sign(key: SigningKey, tree_size: int, root: bytes, time: datetime) -> SignedCheckpoint:
+    """A signed note for this tree head."""
+    public = key.public
+    body = (
+        f"{public.name}\n{tree_size}\n{base64.b64encode(root).decode()}\n"
+        f"time {trail.format_time(time)}\n"
+    )
+    signature = base64.b64encode(public.key_hash + key.sign(body.encode())).decode()
+    note = f"{body}\n{DASH} {public.name} {signature}\n"
+    return SignedCheckpoint(public.name, tree_size, root, time, note)
+
+
+def parse(note: str, key: PublicKey) -> SignedCheckpoint:
+    """The checkpoint in `note`, or CheckpointError when it is malformed or its signature is not
+    this key's (a forged checkpoint, or one from another archive)."""
+    body, sep, signatures = note.partition("\n\n")
+    if not sep or not body:
+        raise CheckpointError("not a signed checkpoint: no blank line before the signature")
+    lines = body.split("\n")
+    if len(lines) < 3:
+        raise CheckpointError("not a checkpoint: it needs an origin, a tree size and a root")
+    if not _signed_by(key, body + "\n", signatures):
+        raise CheckpointError(f"the checkpoint is not signed by this archive's key {key.name}")
+    origin, size_text, root_text, *extensions = lines
+    if origin != key.name:
+        raise CheckpointError(f"the checkpoint is for {origin!r}, not this archive ({key.name})")
+    if not size_text.isdigit() or (size_text != "0" and size_text.startswith("0")):
+        raise CheckpointError(f"the checkpoint's tree size {size_text!r} is not a number")
+    try:
+        root = base64.b64decode(root_text, validate=True)
+    except binascii.Error:
+        root = b""
+    if len(root) != 32:
+        raise CheckpointError("the checkpoint's root is not a base64 SHA-256 hash")
+    return SignedCheckpoint(origin, int(size_text), root, _time(extensions), note)
+
+
+def _signed_by(key: PublicKey, body: str, signatures: str) -> bool:
+    """Whether one of the note's signature lines is a good signature of `body` by `key`."""
+    for line in signatures.splitlines():
+        parts = line.split(" ")
+        if len(parts) != 3 or parts[0] != DASH or parts[1] != key.name:
+            continue
+        try:
+            blob = base64.b64decode(parts[2], validate=True)
+        except binascii.Error:
+            continue
+        if blob[:4] == key.key_hash and key.is_signature(blob[4:], body.encode()):
+            return True
+    return False
+
+
+def _time(extensions: list[str]) -> datetime:
+    for line in extensions:
+        if line.startswith("time "):
+            try:
+                moment = datetime.strptime(line[5:], "%Y-%m-%dT%H:%M:%S.%fZ")
+            except ValueError:
+                break
+            return moment.replace(tzinfo=UTC)
+    raise CheckpointError("the checkpoint carries no time")
+
+
+def latest(session: Session) -> Checkpoint | None:
+    return session.exec(select(Checkpoint).order_by(Checkpoint.id.desc())).first()
+
+
+def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
+    """Sign and store a checkpoint of the whole trail if it grew since the last one (None if it
+    did not); `key` gives the signing key, asked for only once there is something to sign.
+    Refuses (CheckpointError) to sign a trail that no longer extends the last
+    checkpoint: that is for `trail verify` to explain, not for a signature to cover."""
+    size = session.exec(select(func.count()).select_from(Event)).one()
+    previous = latest(session)
+    if size == 0 or (previous is not None and previous.tree_size >= size):
+        return None
+    frontier = merkle.Frontier()
+    for (leaf,) in session.execute(select(Event.leaf_hash).order_by(Event.seq)):
+        frontier.append(bytes.fromhex(leaf))
+        if previous is not None and frontier.size == previous.tree_size:
+            if frontier.root().hex() != previous.root:
+                raise CheckpointError(
+                    f"the trail no longer matches checkpoint #{previous.id} (its first "
+                    f"{previous.tree_size} events changed): run `sohoa trail verify`"
+                )
+    signed = sign(key(), frontier.size, frontier.root(), utcnow())
+    row = Checkpoint(
+        tree_size=signed.tree_size, root=signed.root.hex(), time=signed.time, note=signed.note
+    )
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def seal_archive(settings: Settings, engine: Engine) -> Checkpoint | None:
+    """`seal` with the archive's key (made on first use): what every command and request that
+    may have appended events calls as it ends."""
+    with Session(engine) as session:
+        return seal(session, lambda: keys.load_or_create(settings.keys_dir))
