@@ -33,6 +33,9 @@ from sohoa.archive.verify import verify
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
+from sohoa.iso_procedures import registry
+from sohoa.iso_procedures.links import LinkError
+from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
 from sohoa.search import (
     ENGINES,
     SORTS,
@@ -64,9 +67,19 @@ def ingest(
     workers: Annotated[
         int | None, typer.Option(help="pages OCR'd at once (default: cores)")
     ] = None,
+    procedure: Annotated[
+        str | None,
+        typer.Option(
+            help="link every document of the batch to this ISO procedure (e.g. QT-HT-02)",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG)."""
+    """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG).
+
+    Each document is linked by rule to the procedures its type and subject match (a Báo cáo
+    about đánh giá nội bộ → QT-HT-02); `--procedure` links the whole batch as well."""
     settings = Settings()
     with _sealed_archive(settings) as engine, _IngestProgress() as progress:
         ingester = Ingester(
@@ -75,12 +88,15 @@ def ingest(
             _ready_index(settings, engine),
             workers=workers or settings.workers,
             progress=progress,
+            procedure=procedure,
         )
         try:
             report = ingester.run(paths)
         except OcrUnavailable as error:
             err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
             raise typer.Exit(2) from None
+        except ProcedureError as error:
+            _fail(str(error))
         except KeyboardInterrupt:
             err.print(
                 "[yellow]sohoa: interrupted.[/yellow] What was finished is kept; run the same "
@@ -400,6 +416,247 @@ def serve(
     out.print(f"sohoa: serving the archive at {settings.home}")
     out.print(f"sohoa: open http://{host}:{port}/docs  (API under /api/, Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command()
+def link(
+    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    code: Annotated[str, typer.Argument(help="procedure code, e.g. QT-HT-02")],
+    reason: Annotated[str, typer.Option(help="why this record proves the procedure")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Link a document, by hand, to an ISO procedure it is evidence for (an event)."""
+    _change_link(document_id, code, reason, True, as_json)
+
+
+@app.command()
+def unlink(
+    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    code: Annotated[str, typer.Argument(help="procedure code")],
+    reason: Annotated[str, typer.Option(help="why the link is wrong")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Remove a document's link to a procedure, with the reason (an event)."""
+    _change_link(document_id, code, reason, False, as_json)
+
+
+def _change_link(document_id: int, code: str, reason: str, linked: bool, as_json: bool) -> None:
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        try:
+            codes = objects.change_link(
+                session,
+                _ready_index(settings, engine),
+                document_id,
+                code,
+                settings.trail_actor,
+                reason,
+                linked,
+            )
+        except (LinkError, ProcedureError) as error:
+            _fail(str(error))
+    if as_json:
+        _print_json({"document_id": document_id, "procedures": codes})
+        return
+    verb = "linked to" if linked else "unlinked from"
+    out.print(
+        f"#{document_id} {verb} {code.strip().upper()}; its procedures: {', '.join(codes) or '–'}",
+        highlight=False,
+    )
+
+
+procedures_app = typer.Typer(
+    help="The ISO procedures of the quality system: list, show, add, revise, retire.",
+    no_args_is_help=True,
+)
+app.add_typer(procedures_app, name="procedures")
+
+
+@procedures_app.command("list")
+def procedures_list(
+    everything: Annotated[
+        bool, typer.Option("--all", help="every version, obsolete ones too")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The procedures (newest version of each) and how many records prove each."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        rows = objects.procedure_list(session, everything)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("code", "v", "title", "ISO", "kept", "status", "records")
+    for row in rows:
+        table.add_row(
+            row["code"],
+            str(row["version"]),
+            Text(row["title"]),
+            ", ".join(row["clauses"]),
+            _retention(row["retention_years"], short=True),
+            Text(row["status"], style="" if row["status"] == "current" else "dim"),
+            str(row["linked_documents"]),
+        )
+    out.print(table)
+
+
+@procedures_app.command("show")
+def procedures_show(
+    code: Annotated[str, typer.Argument(help="procedure code")],
+    version: Annotated[
+        int | None, typer.Option(help="an older version", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """One procedure: its version in force (or the one asked for), every version, and the
+    records linked to it."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        try:
+            detail = objects.procedure_detail(session, code, version)
+        except ProcedureError as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(detail)
+        return
+    marker = "" if detail["status"] == "current" else f" [yellow]({detail['status']})[/yellow]"
+    out.print(
+        f"[bold]{detail['code']} v{detail['version']}: {escape(detail['title'])}[/bold]{marker}"
+    )
+    out.print(
+        f"ISO 9001:2015 {', '.join(detail['clauses'])} · owner {escape(detail['owner'])} · "
+        f"records kept {_retention(detail['retention_years'])}",
+        highlight=False,
+    )
+    out.print(f"requires: {', '.join(detail['record_types']) or '–'}", highlight=False)
+    out.print(f"linked by rule on: {', '.join(detail['keywords']) or '–'}", highlight=False)
+    for older in detail["versions"][1:]:
+        out.print(f"  v{older['version']} {older['status']}", style="dim")
+    for document in detail["documents"]:
+        link_ = document["link"]
+        out.print(
+            f"#{document['id']} {document['name']}  [{link_['source']}] {link_['reason']}",
+            markup=False,
+            highlight=False,
+        )
+
+
+@procedures_app.command("add")
+def procedures_add(
+    code: Annotated[str, typer.Argument(help="new code, e.g. QT-HT-07")],
+    title: Annotated[str, typer.Option(help="the procedure's name")],
+    clause: Annotated[
+        list[str] | None, typer.Option(help="an ISO 9001 clause it meets; repeat")
+    ] = None,
+    owner: Annotated[str, typer.Option(help="who answers for it")] = "",
+    record_type: Annotated[
+        list[str] | None, typer.Option(help="a Decree 30 type of record it requires; repeat")
+    ] = None,
+    keyword: Annotated[
+        list[str] | None, typer.Option(help="words that link a required record by rule; repeat")
+    ] = None,
+    retention: Annotated[
+        str, typer.Option(help="years its records are kept, or 'permanent'")
+    ] = "10",
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Add a procedure to the registry (version 1; an event)."""
+    spec = ProcedureSpec(
+        code,
+        title,
+        clause or [],
+        owner,
+        record_type or [],
+        keyword or [],
+        _retention_years(retention),
+    )
+    _change_procedure(lambda session, actor: registry.add(session, spec, actor), as_json)
+
+
+@procedures_app.command("revise")
+def procedures_revise(
+    code: Annotated[str, typer.Argument(help="procedure code")],
+    reason: Annotated[str, typer.Option(help="why it is revised")],
+    title: Annotated[str | None, typer.Option(show_default=False)] = None,
+    clause: Annotated[list[str] | None, typer.Option(help="replaces the clauses")] = None,
+    owner: Annotated[str | None, typer.Option(show_default=False)] = None,
+    record_type: Annotated[
+        list[str] | None, typer.Option(help="replaces the required record types")
+    ] = None,
+    keyword: Annotated[list[str] | None, typer.Option(help="replaces the keywords")] = None,
+    retention: Annotated[
+        str | None, typer.Option(help="years, or 'permanent'", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Make a new version of a procedure; the one in force is kept, marked obsolete (an
+    event)."""
+    changes = {
+        name: value
+        for name, value in {
+            "title": title,
+            "clauses": clause,
+            "owner": owner,
+            "record_types": record_type,
+            "keywords": keyword,
+        }.items()
+        if value is not None
+    }
+    if retention is not None:
+        changes["retention_years"] = _retention_years(retention)
+    _change_procedure(
+        lambda session, actor: registry.revise(session, code, changes, actor, reason), as_json
+    )
+
+
+@procedures_app.command("retire")
+def procedures_retire(
+    code: Annotated[str, typer.Argument(help="procedure code")],
+    reason: Annotated[str, typer.Option(help="why it is withdrawn")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Withdraw a procedure: no record links to it any more; those linked keep their link."""
+    _change_procedure(lambda session, actor: registry.retire(session, code, actor, reason), as_json)
+
+
+def _change_procedure(change, as_json: bool) -> None:
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        registry.ensure_seeded(session)
+        try:
+            row = change(session, settings.trail_actor)
+        except ProcedureError as error:
+            _fail(str(error))
+        session.commit()
+        shown = objects.procedure(row)
+    if as_json:
+        _print_json(shown)
+        return
+    out.print(
+        f"{shown['code']} v{shown['version']} {shown['status']}: {shown['title']}",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _retention(years: int | None, short: bool = False) -> str:
+    if years is None:
+        return "permanent" if short else "permanently"
+    return f"{years} y" if short else f"{years} years"
+
+
+def _retention_years(text: str) -> int | None:
+    if text.strip().lower() in ("permanent", "vinh vien", "vĩnh viễn"):
+        return None
+    if not text.strip().isdigit():
+        _fail(f"--retention is a number of years or 'permanent', not {text!r}")
+    return int(text)
 
 
 trail_app = typer.Typer(

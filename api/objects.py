@@ -15,10 +15,11 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import records, trail
-from sohoa.archive.models import Document, Page
+from sohoa.archive.models import Document, Page, Procedure, ProcedureLink
 from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
+from sohoa.iso_procedures import links, registry
 from sohoa.search import SearchIndex, SearchResults, document_pages
 
 
@@ -209,3 +210,78 @@ def trail_verification(result: Verification) -> dict[str, Any]:
         ],
         "warnings": result.warnings,
     }
+
+
+def procedure(row: Procedure, linked: int | None = None) -> dict[str, Any]:
+    """`procedures list|show --json` and `/api/procedures`: one version of a procedure;
+    `retention_years` null means kept permanently; `status` current | obsolete | retired."""
+    shown = {
+        "code": row.code,
+        "version": row.version,
+        "title": row.title,
+        "clauses": row.clauses,
+        "owner": row.owner,
+        "record_types": row.record_types,
+        "keywords": row.keywords,
+        "retention_years": row.retention_years,
+        "status": row.status,
+        "effective": trail.format_time(row.effective),
+        "superseded": trail.format_time(row.superseded) if row.superseded else None,
+    }
+    if linked is not None:
+        shown["linked_documents"] = linked
+    return shown
+
+
+def procedure_detail(session: Session, code: str, version: int | None = None) -> dict[str, Any]:
+    """A procedure (its newest version, or the one asked for), every version of it, and the
+    documents linked to it with how and why."""
+    row = registry.get(session, code, version)
+    linked = links.documents_of(session, row.code)
+    return {
+        **procedure(row, len(linked)),
+        "versions": [procedure(v) for v in registry.versions(session, row.code)],
+        "documents": [{**document_summary(d), **procedure_link(link)} for d, link in linked],
+    }
+
+
+def procedure_link(link: ProcedureLink) -> dict[str, Any]:
+    return {
+        "link": {
+            "code": link.code,
+            "source": link.source,
+            "reason": link.reason,
+            "actor": link.actor,
+            "created": trail.format_time(link.created),
+        }
+    }
+
+
+def procedure_list(session: Session, everything: bool = False) -> list[dict[str, Any]]:
+    counts = dict(
+        session.exec(select(ProcedureLink.code, func.count()).group_by(ProcedureLink.code)).all()
+    )
+    return [procedure(p, counts.get(p.code, 0)) for p in registry.listing(session, everything)]
+
+
+def change_link(
+    session: Session,
+    index: SearchIndex,
+    document_id: int,
+    code: str,
+    actor: str,
+    reason: str,
+    linked: bool,
+) -> list[str]:
+    """`sohoa link` / `unlink` (and their API routes): link or unlink by hand with a reason,
+    commit, and index the document again so `procedure:` finds it. Returns the document's codes
+    after the change. LinkError says what is refused."""
+    if linked:
+        links.link(session, document_id, code, actor=actor, source="manual", reason=reason)
+    else:
+        links.unlink(session, document_id, code, actor=actor, reason=reason)
+    session.commit()
+    pages = document_pages(session, document_id)
+    if pages:
+        index.index_pages(pages)
+    return [link.code for link in links.links_of(session, document_id)]

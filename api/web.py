@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
@@ -22,6 +23,9 @@ from sohoa.api import objects
 from sohoa.archive import checkpoints, keys
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
+from sohoa.iso_procedures import registry
+from sohoa.iso_procedures.links import LinkError
+from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
 from sohoa.search import SORTS, QueryError, SearchIndex, chosen_engine, open_index, ready_index
 
 log = logging.getLogger("sohoa")
@@ -39,10 +43,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = open_database(settings)
     app.state.index_engine = chosen_engine(settings)
     app.state.index = ready_index(open_index(settings), app.state.engine)
+    with Session(app.state.engine) as session:
+        if registry.ensure_seeded(session):
+            session.commit()
+            checkpoints.seal_archive(settings, app.state.engine)
     app.include_router(router)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QueryError, _query_error)
+    app.add_exception_handler(ProcedureError, _refused)
+    app.add_exception_handler(LinkError, _refused)
     return app
 
 
@@ -151,6 +161,98 @@ def similar(
     document_id: int, index: Index, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> dict:
     return objects.search_results(index.more_like(document_id, limit=limit))
+
+
+Actor = Annotated[str, Header(alias="X-Sohoa-Actor")]
+
+
+class Reason(BaseModel):
+    reason: str
+
+
+class Link(BaseModel):
+    code: str
+    reason: str
+
+
+class Revision(BaseModel):
+    reason: str
+    changes: dict[str, Any] = Field(
+        description="fields of the procedure to change: title, clauses, owner, record_types, "
+        "keywords, retention_years (null: permanent)"
+    )
+
+
+@router.get("/api/procedures", summary="The procedures (as `sohoa procedures list --json`)")
+def list_procedures(db: Db, everything: Annotated[bool, Query(alias="all")] = False) -> list:
+    return objects.procedure_list(db, everything)
+
+
+@router.get(
+    "/api/procedures/{code}",
+    summary="One procedure, its versions and its records (as `sohoa procedures show --json`)",
+)
+def get_procedure(code: str, db: Db, version: int | None = None) -> dict:
+    return objects.procedure_detail(db, code, version)
+
+
+@router.post("/api/procedures", status_code=201, summary="Add a procedure")
+def add_procedure(spec: ProcedureSpec, db: Db, actor: Actor = "api") -> dict:
+    row = registry.add(db, spec, actor or "api")
+    db.commit()
+    return objects.procedure(row)
+
+
+@router.post(
+    "/api/procedures/{code}/revisions",
+    status_code=201,
+    summary="Make a new version of a procedure (the one in force becomes obsolete)",
+)
+def revise_procedure(code: str, revision: Revision, db: Db, actor: Actor = "api") -> dict:
+    row = registry.revise(db, code, revision.changes, actor or "api", revision.reason)
+    db.commit()
+    return objects.procedure(row)
+
+
+@router.post("/api/procedures/{code}/retire", summary="Withdraw a procedure")
+def retire_procedure(code: str, body: Reason, db: Db, actor: Actor = "api") -> dict:
+    row = registry.retire(db, code, actor or "api", body.reason)
+    db.commit()
+    return objects.procedure(row)
+
+
+@router.post(
+    "/api/documents/{document_id}/procedures",
+    summary="Link a document to a procedure it proves (as `sohoa link`)",
+)
+def link_document(document_id: int, body: Link, db: Db, index: Index, actor: Actor = "api") -> dict:
+    codes = objects.change_link(
+        db, index, document_id, body.code, actor or "api", body.reason, True
+    )
+    return {"document_id": document_id, "procedures": codes}
+
+
+@router.delete(
+    "/api/documents/{document_id}/procedures/{code}",
+    summary="Unlink a document from a procedure (as `sohoa unlink`)",
+)
+def unlink_document(
+    document_id: int,
+    code: str,
+    db: Db,
+    index: Index,
+    reason: Annotated[str, Query(description="why the link is wrong")],
+    actor: Actor = "api",
+) -> dict:
+    codes = objects.change_link(db, index, document_id, code, actor or "api", reason, False)
+    return {"document_id": document_id, "procedures": codes}
+
+
+async def _refused(_request: Request, error: ValueError) -> JSONResponse:
+    """A procedure or link change refused: 404 for what does not exist, else 422."""
+    if isinstance(error, LookupError):
+        return _error(404, "not_found", str(error))
+    return _error(422, "invalid_request", str(error))
 
 
 async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:

@@ -116,3 +116,66 @@ class Checkpoint(SQLModel, table=True):
     root: str = Field(max_length=64, description="hex")
     time: datetime
     note: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Procedure(SQLModel, table=True):
+    """One version of a procedure of the quality system (ISO 9001). A revision adds a row and
+    marks the one before `obsolete`; nothing is overwritten, so the records filed under an old
+    version can still be read against the text that was in force."""
+
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, description="e.g. QT-HT-02")
+    version: int = Field(description="1, 2, ...: lần ban hành")
+    title: str
+    clauses: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False), description='["9.2"]'
+    )
+    owner: str = Field(description="who answers for it")
+    record_types: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="the Decree 30 document types of the records it requires",
+    )
+    keywords: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False),
+        description="words that, with a required type, link a document to it by rule",
+    )
+    retention_years: int | None = Field(
+        default=None, description="how long its records are kept; None: permanently"
+    )
+    status: str = Field(default="current", description="current | obsolete | retired")
+    effective: datetime = Field(default_factory=utcnow)
+    superseded: datetime | None = None
+
+
+class ProcedureLink(SQLModel, table=True):
+    """A document that is evidence for a procedure: by rule, by a batch, or by a person's hand.
+    An unlink removes the row; the trail keeps both events."""
+
+    __table_args__ = (UniqueConstraint("document_id", "code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    code: str = Field(index=True)
+    source: str = Field(description="rule | batch | manual")
+    reason: str
+    actor: str
+    created: datetime = Field(default_factory=utcnow)
+
+
+class Disposal(SQLModel, table=True):
+    """The tombstone of a disposed record: what it was, when, by whom and why it was destroyed.
+    The document row stays (status `disposed`, its metadata kept); its pages and original go."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", unique=True)
+    sha256: str = Field(max_length=64)
+    name: str
+    procedures: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    retention_until: str = Field(description="the date its retention ran out, YYYY-MM-DD")
+    disposed: datetime = Field(default_factory=utcnow)
+    actor: str
+    reason: str

@@ -61,7 +61,7 @@ OTHER_TYPE = "Khác"
 
 def empty_metadata() -> dict:
     """Every field present and empty, no confidences: what a document has before it is read."""
-    return {**{name: "" for name in FIELDS}, "confidence": {}}
+    return {**{name: "" for name in FIELDS}, "confidence": {}, "procedures": []}
 
 
 # Fields a person reads as several lines (the issuer's parent body above the issuer, "KT. CHỦ
@@ -118,7 +118,9 @@ def issuing_body(issuer: str) -> str:
 def metadata_of(document: Document | Mapping[str, Any]) -> dict:
     """A document's metadata (or a stored `record_metadata`) in its full shape: every field a
     string ("" when absent), `confidence` for the fields that have one, `corrected` the fields a
-    person set, in `FIELDS` order. Documents ingested before metadata existed have `{}`."""
+    person set, in `FIELDS` order, `procedures` the codes of the ISO procedures it is evidence
+    for (a copy of its links, kept for search: `iso_procedures.links`). Documents ingested
+    before metadata existed have `{}`."""
     stored = document.record_metadata if isinstance(document, Document) else document
     stored = stored or {}
     metadata = empty_metadata()
@@ -133,6 +135,7 @@ def metadata_of(document: Document | Mapping[str, Any]) -> dict:
     }
     corrected = set(stored.get("corrected") or ())
     metadata["corrected"] = [name for name in FIELDS if name in corrected]
+    metadata["procedures"] = sorted(str(code) for code in stored.get("procedures") or ())
     return metadata
 
 

@@ -40,7 +40,9 @@ from sohoa.ingest.ocr import check_tesseract
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
-from sohoa.search import SearchIndex, indexed_page
+from sohoa.iso_procedures import links, registry
+from sohoa.iso_procedures.rules import rule_links
+from sohoa.search import SearchIndex, document_pages, indexed_page
 
 
 @dataclass
@@ -101,16 +103,20 @@ class Ingester:
     index: SearchIndex
     workers: int = 1
     progress: Progress = field(default_factory=NoProgress)
+    procedure: str | None = None  # the code every document of the batch is linked to
 
     def __post_init__(self):
         self.actor = self.settings.trail_actor
         self._claimed: dict[str, int] = {}  # sha256 → document id, within the running batch
+        self._procedures: list = []  # the procedures in force, for rule-based links
 
     def run(self, paths: list[str]) -> BatchReport:
-        """Ingest every file under `paths`; raise OcrUnavailable first if OCR cannot run."""
+        """Ingest every file under `paths`; raise OcrUnavailable first if OCR cannot run, and
+        ProcedureError if the batch's procedure is unknown or retired."""
         check_tesseract(self.settings.ocr_lang)
         self._claimed = {}
         found = discover(paths)
+        self._ready_procedures()
         batch, job_ids = self._start_batch(paths, found)
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
@@ -141,6 +147,31 @@ class Ingester:
         return BatchReport(batch.id, batch.started, [outcomes[j] for j in job_ids])
 
     # -- the batch ---------------------------------------------------------------------------
+
+    def _ready_procedures(self) -> None:
+        """The registry seeded (a new archive's first batch), the batch's procedure checked
+        before any work, and the procedures in force read once for the rules."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            registry.ensure_seeded(session)
+            if self.procedure is not None:
+                self.procedure = registry.in_force(session, self.procedure).code
+            session.commit()
+            self._procedures = registry.current(session)
+
+    def _link(self, session: Session, document_id: int, metadata: dict, first_page: str) -> None:
+        """Link a document to the procedures its type and words match, and to the batch's."""
+        for code, reason in rule_links(self._procedures, metadata, first_page):
+            links.link(session, document_id, code, actor=self.actor, source="rule", reason=reason)
+        if self.procedure is not None:
+            links.link(
+                session,
+                document_id,
+                self.procedure,
+                actor=self.actor,
+                source="batch",
+                reason=f"ingested with --procedure {self.procedure}",
+            )
+        links.copy_codes(session, session.get(Document, document_id))
 
     def _start_batch(self, paths: list[str], found: list[FoundFile]) -> tuple[Batch, list[int]]:
         """Record the batch and one job per file before any work, so nothing goes unaccounted."""
@@ -270,6 +301,9 @@ class Ingester:
             return document.id
 
     def _duplicate(self, job_id: int, outcome: FileOutcome, document_id: int) -> FileOutcome:
+        """A file already in the archive: nothing stored again; with `--procedure`, the
+        document it is is linked to the batch's procedure too (a document met earlier in this
+        batch is linked when it is saved)."""
         outcome.status, outcome.document_id = "duplicate", document_id
         with Session(self.engine) as session:
             job = session.get(IngestJob, job_id)
@@ -279,7 +313,19 @@ class Ingester:
                 document_id,
                 utcnow(),
             )
+            linked = None
+            if self.procedure is not None and outcome.sha256 not in self._claimed:
+                linked = links.link(
+                    session,
+                    document_id,
+                    self.procedure,
+                    actor=self.actor,
+                    source="batch",
+                    reason=f"ingested again with --procedure {self.procedure}",
+                )
             session.commit()
+            if linked is not None:
+                self.index.index_pages(document_pages(session, document_id))
         return outcome
 
     def _fail(self, job_id: int, outcome: FileOutcome, error: str) -> FileOutcome:
@@ -361,6 +407,8 @@ class Ingester:
             document.record_metadata = metadata
             described = metadata if problem is None else {**metadata, "error": problem}
             self._event(session, "document.described", "document", document_id, described)
+            self._link(session, document_id, metadata, pages[0].text)
+            metadata = document.record_metadata
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             self._event(

@@ -146,7 +146,7 @@ def test_show_json_has_the_stable_shape(sample_archive):
     document = run_json(home, "show", str(report["documents"][0]["id"]))
     assert {"id", "name", "sha256", "metadata", "pages"} <= set(document)
     metadata = document["metadata"]
-    assert set(metadata) == {*records.FIELDS, "confidence", "corrected"}
+    assert set(metadata) == {*records.FIELDS, "confidence", "corrected", "procedures"}
     assert all(isinstance(metadata[name], str) for name in records.FIELDS)
     for page in document["pages"]:
         assert {"number", "text", "raw_text", "confidence", "edits", "review_count"} <= set(page)

@@ -76,7 +76,12 @@ def test_unknown_fields_and_bad_values_say_what_is_expected(field, value, messag
 
 def test_metadata_of_fills_in_the_full_shape():
     empty = records.metadata_of(Document(sha256="0" * 64, name="x", size=1, mime="x"))
-    assert empty == {**{name: "" for name in records.FIELDS}, "confidence": {}, "corrected": []}
+    assert empty == {
+        **{name: "" for name in records.FIELDS},
+        "confidence": {},
+        "corrected": [],
+        "procedures": [],
+    }
     metadata = records.metadata_of(
         {
             "number": "45/KH-LHH",
@@ -85,7 +90,7 @@ def test_metadata_of_fills_in_the_full_shape():
             "corrected": ["signer", "number", "title"],
         }
     )
-    assert list(metadata) == [*records.FIELDS, "confidence", "corrected"]
+    assert list(metadata) == [*records.FIELDS, "confidence", "procedures", "corrected"]
     assert metadata["number"] == "45/KH-LHH" and metadata["date"] == ""
     assert metadata["confidence"] == {"number": 0.5}
     assert metadata["corrected"] == ["number", "signer"]
@@ -198,7 +203,12 @@ def test_a_document_ingested_before_metadata_can_be_corrected(engine):
         session.commit()
         session.refresh(doc)
         assert doc.record_metadata["doc_type"] == "Báo cáo"
-        assert set(doc.record_metadata) == {*records.FIELDS, "confidence", "corrected"}
+        assert set(doc.record_metadata) == {
+            *records.FIELDS,
+            "confidence",
+            "corrected",
+            "procedures",
+        }
         (event,) = events(session)
     assert json.loads(event.details)["old"] == ""
 
