@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -26,16 +27,17 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sohoa.api import objects
-from sohoa.archive import checkpoints, keys, records
+from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
-from sohoa.iso_procedures import registry
+from sohoa.iso_procedures import registry, report
 from sohoa.iso_procedures.links import LinkError
 from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
+from sohoa.iso_procedures.retention import RetentionError
 from sohoa.search import (
     ENGINES,
     SORTS,
@@ -198,6 +200,7 @@ def show(
         f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]"
     )
     _print_metadata(detail["metadata"])
+    _print_retention(detail)
     for page in detail["pages"]:
         confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
         out.rule(f"page {page['number']} · OCR confidence {confidence}")
@@ -659,6 +662,146 @@ def _retention_years(text: str) -> int | None:
     return int(text)
 
 
+audit_app = typer.Typer(help="The auditor's view of the quality system.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("report")
+def audit_report(
+    code: Annotated[str, typer.Argument(help="procedure code, e.g. QT-HT-02")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="the HTML file to write", show_default=False)
+    ],
+    start: Annotated[
+        str | None, typer.Option("--from", help="first day, YYYY-MM-DD", show_default=False)
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="last day, YYYY-MM-DD", show_default=False)
+    ] = None,
+) -> None:
+    """Write the auditor's report of one procedure: its versions, the records that prove it in
+    the period, the record types missing, and the trail's excerpt with inclusion proofs and the
+    verification of the whole archive (tree size, root, signing key's fingerprint)."""
+    first = _day(start, "--from") if start else None
+    last = _day(end, "--to") if end else None
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        checkpoints.seal_archive(settings, engine)  # the report proves every event so far
+        try:
+            built = report.build(session, settings, code, first, last, settings.trail_actor)
+        except ProcedureError as error:
+            _fail(str(error))
+        try:
+            report.write(built, out_file)
+        except OSError as error:
+            _fail(f"cannot write {out_file}: {error.strerror or error}")
+        trail.record(
+            session,
+            "audit.reported",
+            actor=settings.trail_actor,
+            object_type="procedure",
+            object_id=built.procedure.id,
+            details={
+                "code": built.procedure.code,
+                "version": built.procedure.version,
+                "from": first.isoformat() if first else None,
+                "to": last.isoformat() if last else None,
+                "records": len(built.records),
+                "gaps": built.gaps,
+                "verified": built.verification.ok,
+                "tree_size": built.checkpoint.tree_size if built.checkpoint else 0,
+            },
+        )
+        session.commit()
+    verdict = "verifies" if built.verification.ok else "does NOT verify"
+    out.print(
+        f"{built.procedure.code}: {len(built.records)} record(s), "
+        f"{len(built.gaps)} missing type(s); the trail {verdict}. Written to {out_file}.",
+        highlight=False,
+    )
+    if not built.verification.ok:
+        raise typer.Exit(1)
+
+
+retention_app = typer.Typer(
+    help="Retention and disposition: which records are past their retention, and disposal.",
+    no_args_is_help=True,
+)
+app.add_typer(retention_app, name="retention")
+
+
+@retention_app.command("due")
+def retention_due(
+    on: Annotated[
+        str | None, typer.Option(help="as on this day, YYYY-MM-DD (default: today)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """The records kept past their retention: the longest of the procedures they prove,
+    counted from the end of the record's year."""
+    today = _day(on)
+    settings = Settings()
+    with Session(open_database(settings)) as session:
+        rows = objects.retention_due(session, today)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("id", "file", "procedures", "kept until")
+    for row in rows:
+        kept = row["retention"]
+        table.add_row(
+            str(row["id"]), Text(row["name"]), ", ".join(kept["procedures"]), kept["until"]
+        )
+    out.print(table)
+    out.print(f"{len(rows)} record(s) past their retention on {today.isoformat()}.")
+
+
+@retention_app.command("dispose")
+def retention_dispose(
+    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    reason: Annotated[
+        str, typer.Option(help="why, and whose decision (e.g. Quyết định số 12/QĐ-LHH)")
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Dispose of a record past its retention: its original and text are destroyed, a
+    tombstone (what, when, who, why) and an event are kept for good."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        try:
+            tombstone = objects.dispose_document(
+                session,
+                _ready_index(settings, engine),
+                settings,
+                document_id,
+                settings.trail_actor,
+                reason,
+                date.today(),
+            )
+        except RetentionError as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(tombstone)
+        return
+    out.print(
+        f"#{document_id} {tombstone['name']} disposed of; its tombstone keeps what, when, who "
+        "and why.",
+        markup=False,
+        highlight=False,
+    )
+
+
+def _day(text: str | None, option: str = "--on") -> date:
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"{option} is a day as YYYY-MM-DD, not {text!r}")
+
+
 trail_app = typer.Typer(
     help="The tamper-evident trail: check it, and hand the auditor a checkpoint to keep.",
     no_args_is_help=True,
@@ -834,6 +977,27 @@ def _print_ingest_table(files: list[FileOutcome]) -> None:
         f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
         f"{counts['failed']} failed."
     )
+
+
+def _print_retention(detail: dict) -> None:
+    """The procedures a record proves and how long it is kept; its tombstone once disposed of."""
+    kept, disposal = detail["retention"], detail["disposal"]
+    if disposal:
+        out.print(
+            f"disposed of {disposal['disposed'][:10]} by {disposal['actor']}: "
+            f"{disposal['reason']} (kept until {disposal['retention_until']})",
+            style="yellow",
+            markup=False,
+            highlight=False,
+        )
+    elif kept["procedures"]:
+        until = "permanently" if kept["permanent"] else f"until {kept['until']}"
+        out.print(
+            f"proves {', '.join(kept['procedures'])}; kept {until}",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _print_metadata(metadata: dict) -> None:

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import records, trail
-from sohoa.archive.models import Document, Page, Procedure, ProcedureLink
+from sohoa.archive.models import Disposal, Document, Page, Procedure, ProcedureLink
+from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
-from sohoa.iso_procedures import links, registry
+from sohoa.iso_procedures import links, registry, retention
 from sohoa.search import SearchIndex, SearchResults, document_pages
 
 
@@ -95,6 +96,10 @@ def document_detail(session: Session, document_id: int) -> dict[str, Any] | None
     return {
         **document_summary(document),
         "metadata": records.metadata_of(document),
+        "retention": retention_object(retention.retention_of(session, document)),
+        "disposal": disposal_object(
+            session.exec(select(Disposal).where(Disposal.document_id == document_id)).first()
+        ),
         "pages": [
             {
                 "number": p.number,
@@ -285,3 +290,52 @@ def change_link(
     if pages:
         index.index_pages(pages)
     return [link.code for link in links.links_of(session, document_id)]
+
+
+def retention_object(kept: retention.Retention) -> dict[str, Any]:
+    """How long a record is kept: the `procedures` it proves, `years` (null: permanently, or
+    none set when it proves no procedure) and `until`, the last day it must be kept."""
+    return {
+        "procedures": kept.codes,
+        "years": kept.years,
+        "permanent": kept.permanent,
+        "until": kept.until.isoformat() if kept.until else None,
+    }
+
+
+def disposal_object(tombstone: Disposal | None) -> dict[str, Any] | None:
+    if tombstone is None:
+        return None
+    return {
+        "document_id": tombstone.document_id,
+        "sha256": tombstone.sha256,
+        "name": tombstone.name,
+        "procedures": tombstone.procedures,
+        "retention_until": tombstone.retention_until,
+        "disposed": trail.format_time(tombstone.disposed),
+        "actor": tombstone.actor,
+        "reason": tombstone.reason,
+    }
+
+
+def retention_due(session: Session, today: date) -> list[dict[str, Any]]:
+    """`retention due --json`: the records past their retention on `today`, oldest first."""
+    return [
+        {**document_summary(kept.document), "retention": retention_object(kept)}
+        for kept in retention.due(session, today)
+    ]
+
+
+def dispose_document(
+    session: Session,
+    index: SearchIndex,
+    settings: Settings,
+    document_id: int,
+    actor: str,
+    reason: str,
+    today: date,
+) -> dict[str, Any]:
+    """`retention dispose`: the disposal (tombstone and event), then the record leaves search."""
+    tombstone = retention.dispose(session, settings, document_id, actor, reason, today)
+    index.delete(document_id)
+    return disposal_object(tombstone)

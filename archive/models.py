@@ -17,6 +17,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+DISPOSED = "disposed"  # a document's status once disposed of: tombstone kept, original destroyed
+
+
 class Batch(SQLModel, table=True):
     """One ingest run: what was asked for, by whom, and when it started and finished."""
 
@@ -35,7 +38,9 @@ class Document(SQLModel, table=True):
     name: str = Field(description="the path as the archivist gave it")
     size: int
     mime: str
-    status: str = Field(default="processing", description="processing | ingested | failed")
+    status: str = Field(
+        default="processing", description="processing | ingested | failed | disposed"
+    )
     error: str | None = None
     page_count: int = 0
     batch_id: int | None = Field(default=None, foreign_key="batch.id")

@@ -3,7 +3,8 @@
 An original lives at `originals/sha256/ab/cd/<hash>`: its address is its SHA-256, so the same
 scan stored twice is one file, and a changed file can never hide under an old name. It is written
 once through a temporary file, flushed and renamed (a crash leaves no half file under a real
-address), checked against its hash, and made read-only. Nothing here ever rewrites an original.
+address), checked against its hash, and made read-only. Nothing here ever rewrites an original;
+`destroy` removes one only when a record is disposed of at the end of its retention.
 """
 
 from __future__ import annotations
@@ -62,6 +63,15 @@ def store(root: Path, source: Path, sha256: str) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return target
+
+
+def destroy(root: Path, sha256: str) -> None:
+    """Delete a stored original: only for a record's disposition, after its tombstone and event
+    are committed (`iso_procedures.retention`). Already gone is not an error."""
+    target = original_path(root, sha256)
+    if target.exists():
+        target.unlink()
+        _fsync_dir(target.parent)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -26,9 +26,7 @@ from sqlmodel import Session, select
 from sohoa.archive import merkle, storage, trail
 from sohoa.archive.checkpoints import CheckpointError, SignedCheckpoint, parse
 from sohoa.archive.keys import PublicKey
-from sohoa.archive.models import Checkpoint, Document, Event
-
-DISPOSED = "disposed"  # a document whose original was destroyed by disposition, on purpose
+from sohoa.archive.models import DISPOSED, Checkpoint, Disposal, Document, Event
 
 
 @dataclass
@@ -273,14 +271,28 @@ def _compare_against(
 
 
 def _check_originals(session: Session, originals_dir: Path, result: Verification) -> None:
+    """Every original re-hashed; a disposed one is expected absent, but only with its tombstone
+    and its `document.disposed` event (so marking a record disposed cannot excuse a lost file)."""
+    tombstones = set(session.exec(select(Disposal.document_id)))
+    disposal_events = set(
+        session.exec(select(Event.object_id).where(Event.action == "document.disposed"))
+    )
     rows = session.execute(select(Document.id, Document.name, Document.sha256, Document.status))
     for document_id, name, sha256, status in rows.all():
         path = storage.original_path(originals_dir, sha256)
+        where = f"document #{document_id} ({name})"
         if status == DISPOSED:
             result.originals_disposed += 1
+            if document_id not in tombstones or document_id not in disposal_events:
+                result.problems.append(
+                    Problem(
+                        "original",
+                        where,
+                        f"{where} is marked disposed but its disposal has no tombstone or no event",
+                    )
+                )
             continue
         result.originals_checked += 1
-        where = f"document #{document_id} ({name})"
         if not path.exists():
             result.problems.append(Problem("original", where, f"the original of {where} is gone"))
         elif storage.sha256_of(path) != sha256:

@@ -29,7 +29,7 @@ from sqlalchemy import Engine, delete
 from sqlmodel import Session, select
 
 from sohoa.archive import storage, trail
-from sohoa.archive.models import Batch, Document, IngestJob, Page, utcnow
+from sohoa.archive.models import Batch, Disposal, Document, IngestJob, Page, utcnow
 from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
 from sohoa.ingest.describe import describe
@@ -235,6 +235,9 @@ class Ingester:
             return self._fail(job_id, outcome, str(error))
         except OSError as error:
             return self._fail(job_id, outcome, f"cannot read the file: {error.strerror or error}")
+        disposed = self._disposed(outcome.sha256)
+        if disposed is not None:
+            return self._fail(job_id, outcome, disposed)
         duplicate_of = self._duplicate_of(outcome.sha256)
         if duplicate_of is not None:
             return self._duplicate(job_id, outcome, duplicate_of)
@@ -260,6 +263,19 @@ class Ingester:
         for future in futures:
             future.add_done_callback(lambda _: self.progress.page_done())
         return _InWork(job_id, outcome, pages, futures, work_dir)
+
+    def _disposed(self, sha256: str) -> str | None:
+        """Why a file is refused if it is a record disposed of at the end of its retention: its
+        disposal was decided and recorded, and ingesting it again would undo that silently."""
+        with Session(self.engine) as session:
+            tombstone = session.exec(select(Disposal).where(Disposal.sha256 == sha256)).first()
+            if tombstone is None:
+                return None
+            return (
+                f"this file is document #{tombstone.document_id}, disposed of on "
+                f"{tombstone.disposed.date().isoformat()} ({tombstone.reason}): it is not "
+                "taken in again"
+            )
 
     def _duplicate_of(self, sha256: str) -> int | None:
         """The document this file already is: ingested before, or met earlier in this batch."""

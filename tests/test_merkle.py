@@ -252,3 +252,13 @@ def test_a_large_tree_proves_inclusion_and_consistency_at_odd_sizes():
     for old in (1, 3, 512, 513, 999):
         proof = merkle.consistency_proof(old, leaves)
         merkle.check_consistency(old, 1000, merkle.root(leaves[:old]), top, proof)
+
+
+def test_a_tree_kept_in_memory_gives_the_same_root_and_proofs_as_the_definition():
+    leaves = [merkle.hash_leaf(bytes([i])) for i in range(70)]
+    for size in (1, 2, 3, 5, 8, 13, 64, 70):
+        tree = merkle.Tree(leaves[:size])
+        assert tree.root() == merkle.root(leaves[:size])
+        for index in range(size):
+            assert tree.inclusion_proof(index) == merkle.inclusion_proof(index, leaves[:size])
+    assert merkle.Tree([]).root() == merkle.EMPTY_ROOT

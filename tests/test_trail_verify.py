@@ -163,15 +163,23 @@ def test_a_changed_original_is_named(archive, engine):
     assert "changed" in result.problems[0].message
 
 
-def test_a_missing_original_is_named_and_a_disposed_one_is_expected_absent(archive, engine):
+def test_a_missing_original_is_named(archive, engine):
     with Session(engine) as session:
-        first, second = session.get(Document, 1), session.get(Document, 2)
+        first = session.get(Document, 1)
     storage.original_path(archive.originals_dir, first.sha256).unlink()
-    storage.original_path(archive.originals_dir, second.sha256).unlink()
-    _tamper(engine, "UPDATE document SET status = 'disposed' WHERE id = 2")
     result = _check(archive, engine)
     assert [p.where for p in result.problems] == ["document #1 (scan-1.pdf)"]
     assert "gone" in result.problems[0].message
+
+
+def test_marking_a_record_disposed_does_not_excuse_its_missing_original(archive, engine):
+    with Session(engine) as session:
+        second = session.get(Document, 2)
+    storage.original_path(archive.originals_dir, second.sha256).unlink()
+    _tamper(engine, "UPDATE document SET status = 'disposed' WHERE id = 2")
+    result = _check(archive, engine)
+    assert [p.where for p in result.problems] == ["document #2 (scan-2.pdf)"]
+    assert "no tombstone" in result.problems[0].message
     assert (result.originals_checked, result.originals_disposed) == (1, 1)
 
 
