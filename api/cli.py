@@ -34,6 +34,7 @@ from sohoa.archive.verify import verify
 from sohoa.ingest.ocr import OcrUnavailable
 from sohoa.ingest.pipeline import FileOutcome, Ingester
 from sohoa.ingest.repair import repair as repair_text
+from sohoa.iso_procedures import export as export_records
 from sohoa.iso_procedures import registry, report
 from sohoa.iso_procedures.links import LinkError
 from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
@@ -660,6 +661,67 @@ def _retention_years(text: str) -> int | None:
     if not text.strip().isdigit():
         _fail(f"--retention is a number of years or 'permanent', not {text!r}")
     return int(text)
+
+
+@app.command()
+def export(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="a new or empty folder")],
+    procedure: Annotated[
+        str | None, typer.Option(help="the records of this procedure", show_default=False)
+    ] = None,
+    batch: Annotated[
+        int | None, typer.Option(help="the records of this ingest batch", show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Export records as a BagIt bag: originals, texts, metadata, and their events
+    (PREMIS-style) with inclusion proofs and the signed checkpoint, so the bag proves itself."""
+    if (procedure is None) == (batch is None):
+        _fail("say what to export: --procedure CODE or --batch ID (one of them)")
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        checkpoints.seal_archive(settings, engine)  # the bag proves every event so far
+        try:
+            if procedure is not None:
+                done = export_records.export_procedure(session, settings, procedure, folder)
+            else:
+                done = export_records.export_batch(session, settings, batch, folder)
+        except (ProcedureError, export_records.ExportError) as error:
+            _fail(str(error))
+        except OSError as error:
+            _fail(f"cannot write {folder}: {error.strerror or error}")
+        what = {"code": procedure.strip().upper()} if procedure else {"batch": batch}
+        trail.record(
+            session,
+            "export.bagged",
+            actor=settings.trail_actor,
+            object_type="procedure" if procedure else "batch",
+            object_id=registry.get(session, procedure).id if procedure else batch,
+            details={
+                **what,
+                "folder": str(folder.resolve()),
+                "documents": done.documents,
+                "events": done.events,
+                "tree_size": done.tree_size,
+            },
+        )
+        session.commit()
+    summary = {
+        "path": str(done.path),
+        "documents": done.documents,
+        "events": done.events,
+        "tree_size": done.tree_size,
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    out.print(
+        f"Exported {done.documents} record(s) and {done.events} event(s) to the bag {folder} "
+        f"(proofs against the checkpoint of {done.tree_size} events).",
+        highlight=False,
+    )
 
 
 audit_app = typer.Typer(help="The auditor's view of the quality system.", no_args_is_help=True)
