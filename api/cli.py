@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -186,10 +186,11 @@ def show(
     document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Show one document: its record and the text of every page."""
-    engine = open_database(Settings())
-    with Session(engine) as session:
-        detail = objects.document_detail(session, document_id)
+    """Show one document: its record and the text of every page (reading a restricted record
+    is an event of the trail)."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        detail = objects.document_detail(session, document_id, settings.trail_actor, "cli")
     if detail is None:
         err.print(f"[red]sohoa: no document with id {document_id}[/red]")
         raise typer.Exit(1)
@@ -200,6 +201,8 @@ def show(
         f"[bold]#{detail['id']} {escape(detail['name'])}[/bold]  [dim]{detail['status']}, "
         f"{len(detail['pages'])} page(s), sha256 {detail['sha256']}[/dim]"
     )
+    if detail["access"] == "restricted":
+        out.print("restricted: your reading is recorded in the trail", style="yellow")
     _print_metadata(detail["metadata"])
     _print_retention(detail)
     for page in detail["pages"]:
@@ -420,6 +423,28 @@ def serve(
     out.print(f"sohoa: serving the archive at {settings.home}")
     out.print(f"sohoa: open http://{host}:{port}/docs  (API under /api/, Ctrl-C stops)")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+@app.command("access")
+def set_access(
+    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    level: Annotated[str, typer.Argument(help="open | restricted")],
+    reason: Annotated[str, typer.Option(help="why (e.g. the decision that restricts it)")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Open or restrict a record (tài liệu hạn chế sử dụng): every reading of a restricted
+    record is then an event of the trail, with who and when."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        try:
+            done = objects.change_access(session, document_id, level, settings.trail_actor, reason)
+        except (objects.NoSuchDocument, ValueError) as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(done)
+        return
+    still = "" if done["changed"] else " (it was already)"
+    out.print(f"#{document_id} is {done['access']}{still}.", highlight=False)
 
 
 @app.command()
@@ -931,6 +956,73 @@ def trail_checkpoint(
         f"Signed by {key.name}, key fingerprint {key.fingerprint}.",
         highlight=False,
     )
+
+
+@trail_app.command("log")
+def trail_log(
+    document: Annotated[
+        int | None, typer.Option(help="events about this document", show_default=False)
+    ] = None,
+    action: Annotated[
+        str | None, typer.Option(help="events of this action, or a prefix: procedure.")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="events by this person")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="from this day on, YYYY-MM-DD", show_default=False)
+    ] = None,
+    limit: Annotated[int, typer.Option(help="how many, the most recent")] = 50,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Who did what, and when: the trail's events, oldest first, times in UTC+7."""
+    first = datetime.combine(_day(since, "--since"), time(), objects.VIETNAM) if since else None
+    with Session(open_database(Settings())) as session:
+        rows = trail.find(
+            session, document_id=document, action=action, actor=actor, since=first, limit=limit
+        )
+        shown = [objects.event(row) for row in rows]
+        times = [objects.local_time(row.time) for row in rows]
+    if as_json:
+        _print_json(shown)
+        return
+    table = Table("seq", "time (UTC+7)", "actor", "action", "object", "details")
+    for row, when in zip(shown, times, strict=True):
+        details = json.dumps(row["details"], ensure_ascii=False)
+        table.add_row(
+            str(row["seq"]),
+            when.removesuffix(" (UTC+7)"),
+            Text(row["actor"]),
+            row["action"],
+            f"{row['object_type']} {row['object_id'] or ''}",
+            Text(details if len(details) <= 120 else details[:119] + "…"),
+        )
+    out.print(table)
+
+
+@trail_app.command("proof")
+def trail_proof(
+    seq: Annotated[int, typer.Argument(help="the event's number in the trail")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """An event's inclusion proof in the latest signed checkpoint (RFC 6962), checked, with
+    the canonical bytes it hashes: what anyone can re-check without sohoa."""
+    with Session(open_database(Settings())) as session:
+        try:
+            proof = objects.event_proof(session, seq)
+        except LookupError as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(proof)
+        return
+    verdict = "[green]included[/green]" if proof["included"] else "[red]NOT included[/red]"
+    out.print(
+        f"event {seq} ({proof['event']['action']}) is {verdict} in the tree of "
+        f"{proof['tree_size']} events with root {proof['root']}"
+    )
+    out.print(f"leaf hash {proof['event']['leaf_hash']}", highlight=False)
+    for number, node in enumerate(proof["inclusion"], start=1):
+        out.print(f"  {number}. {node}", highlight=False)
+    if not proof["included"]:
+        raise typer.Exit(1)
 
 
 def _public_key(settings: Settings) -> keys.PublicKey | None:

@@ -6,6 +6,8 @@ Scripts rely on these names: fields may be added, never renamed. IDs are integer
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -14,8 +16,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sohoa.archive import records, trail
-from sohoa.archive.models import Disposal, Document, Page, Procedure, ProcedureLink
+from sohoa.archive import access, checkpoints, merkle, records, trail
+from sohoa.archive.models import Disposal, Document, Event, Page, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
@@ -81,15 +83,21 @@ def document_summary(document: Document) -> dict[str, Any]:
         "size": document.size,
         "created": document.created.isoformat(),
         "error": document.error,
+        "access": document.access,
     }
 
 
-def document_detail(session: Session, document_id: int) -> dict[str, Any] | None:
+def document_detail(
+    session: Session, document_id: int, viewer: str, via: str
+) -> dict[str, Any] | None:
     """A document with its metadata and every page's repaired and raw text and the repair's
-    edits between them; None if there is none."""
+    edits between them; None if there is none. Reading a restricted record is an event, by
+    `viewer` through `via` (cli, api), committed before the record is returned."""
     document = session.get(Document, document_id)
     if document is None:
         return None
+    if access.record_view(session, document, viewer, via):
+        session.commit()
     pages = session.exec(
         select(Page).where(Page.document_id == document_id).order_by(Page.number)
     ).all()
@@ -339,3 +347,70 @@ def dispose_document(
     tombstone = retention.dispose(session, settings, document_id, actor, reason, today)
     index.delete(document_id)
     return disposal_object(tombstone)
+
+
+def change_access(
+    session: Session, document_id: int, level: str, actor: str, reason: str
+) -> dict[str, Any]:
+    """`sohoa access` (and `PUT /api/documents/{id}/access`): NoSuchDocument, or ValueError."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NoSuchDocument(f"no document with id {document_id}")
+    changed = access.set_access(session, document, level, actor, reason)
+    session.commit()
+    return {"document_id": document_id, "access": document.access, "changed": changed}
+
+
+def event(row: Event) -> dict[str, Any]:
+    """`trail log --json`: one event as the trail holds it (`details` parsed)."""
+    return {
+        "seq": row.seq,
+        "time": trail.format_time(row.time),
+        "actor": row.actor,
+        "action": row.action,
+        "object_type": row.object_type,
+        "object_id": row.object_id,
+        "details": json.loads(row.details),
+        "leaf_hash": row.leaf_hash,
+    }
+
+
+def event_proof(session: Session, seq: int) -> dict[str, Any]:
+    """`trail proof SEQ --json`: an event, its canonical bytes (base64) and its inclusion proof
+    in the tree of the latest checkpoint, checked; LookupError if there is no such event or no
+    checkpoint covers it yet."""
+    row = session.exec(select(Event).where(Event.seq == seq)).first()
+    if row is None:
+        raise LookupError(f"no event {seq}")
+    latest = checkpoints.latest(session)
+    if latest is None or latest.tree_size < seq:
+        raise LookupError(f"event {seq} is not sealed by a checkpoint yet")
+    leaves = [
+        bytes.fromhex(h)
+        for h in session.exec(
+            select(Event.leaf_hash).where(Event.seq <= latest.tree_size).order_by(Event.seq)
+        )
+    ]
+    proof = merkle.Tree(leaves).inclusion_proof(seq - 1)
+    canonical = trail.canonical_bytes(row)
+    try:
+        merkle.check_inclusion(
+            merkle.hash_leaf(canonical),
+            seq - 1,
+            latest.tree_size,
+            proof,
+            bytes.fromhex(latest.root),
+        )
+        included = True
+    except merkle.ProofError:
+        included = False
+    return {
+        "event": event(row),
+        "canonical": base64.b64encode(canonical).decode(),
+        "leaf_index": seq - 1,
+        "tree_size": latest.tree_size,
+        "root": latest.root,
+        "inclusion": [h.hex() for h in proof],
+        "included": included,
+        "checkpoint": latest.note,
+    }

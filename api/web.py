@@ -58,11 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _session(request: Request) -> Iterator[Session]:
     """A database session for one request; a request that may have changed something (any
-    method but GET and HEAD) ends by sealing the trail with a signed checkpoint."""
+    method but GET and HEAD, or a read that was recorded) ends by sealing the trail with a
+    signed checkpoint."""
     state = request.app.state
     with Session(state.engine) as session:
         yield session
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or getattr(request.state, "appended", False):
         try:
             checkpoints.seal_archive(state.settings, state.engine)
         except (checkpoints.CheckpointError, keys.KeyProblem) as error:
@@ -80,8 +81,31 @@ def _index(request: Request) -> SearchIndex:
 
 
 Db = Annotated[Session, Depends(_session)]
+Actor = Annotated[str, Header(alias="X-Sohoa-Actor")]
 Index = Annotated[SearchIndex, Depends(_index)]
 router = APIRouter()
+
+
+class Reason(BaseModel):
+    reason: str
+
+
+class Access(BaseModel):
+    access: str = Field(description="open | restricted")
+    reason: str
+
+
+class Link(BaseModel):
+    code: str
+    reason: str
+
+
+class Revision(BaseModel):
+    reason: str
+    changes: dict[str, Any] = Field(
+        description="fields of the procedure to change: title, clauses, owner, record_types, "
+        "keywords, retention_years (null: permanent)"
+    )
 
 
 @router.get("/", include_in_schema=False)
@@ -102,11 +126,25 @@ def list_documents(
 
 
 @router.get("/api/documents/{document_id}", summary="One document and its pages (`show --json`)")
-def get_document(document_id: int, db: Db) -> dict:
-    detail = objects.document_detail(db, document_id)
+def get_document(document_id: int, db: Db, request: Request, actor: Actor = "api") -> dict:
+    """Reading a restricted record is a `document.viewed` event by the `X-Sohoa-Actor`."""
+    detail = objects.document_detail(db, document_id, actor or "api", "api")
     if detail is None:
         raise HTTPException(404, f"no document with id {document_id}")
+    request.state.appended = detail["access"] == "restricted"
     return detail
+
+
+@router.put(
+    "/api/documents/{document_id}/access", summary="Open or restrict a record (as `sohoa access`)"
+)
+def put_access(document_id: int, body: Access, db: Db, actor: Actor = "api") -> dict:
+    try:
+        return objects.change_access(db, document_id, body.access, actor or "api", body.reason)
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
 
 
 @router.patch(
@@ -161,26 +199,6 @@ def similar(
     document_id: int, index: Index, limit: Annotated[int, Query(ge=1, le=100)] = 10
 ) -> dict:
     return objects.search_results(index.more_like(document_id, limit=limit))
-
-
-Actor = Annotated[str, Header(alias="X-Sohoa-Actor")]
-
-
-class Reason(BaseModel):
-    reason: str
-
-
-class Link(BaseModel):
-    code: str
-    reason: str
-
-
-class Revision(BaseModel):
-    reason: str
-    changes: dict[str, Any] = Field(
-        description="fields of the procedure to change: title, clauses, owner, record_types, "
-        "keywords, retention_years (null: permanent)"
-    )
 
 
 @router.get("/api/procedures", summary="The procedures (as `sohoa procedures list --json`)")

@@ -48,6 +48,12 @@ class Document(SQLModel, table=True):
     record_metadata: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    access: str = Field(
+        default="open",
+        sa_column_kwargs={"server_default": "open"},
+        description="open | restricted (hạn chế sử dụng): each view of a restricted record is "
+        "an event",
+    )
 
 
 class Page(SQLModel, table=True):

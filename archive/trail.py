@@ -47,6 +47,30 @@ def record(
     return event
 
 
+def find(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[Event]:
+    """The last `limit` events that match, oldest first: about one document, of an action (a
+    prefix: `procedure.` finds every procedure event), by one actor, from a time on."""
+    query = select(Event)
+    if document_id is not None:
+        query = query.where(Event.object_type == "document", Event.object_id == document_id)
+    if action:
+        query = query.where(Event.action.startswith(action))
+    if actor:
+        query = query.where(Event.actor == _nfc(actor))
+    if since is not None:
+        query = query.where(Event.time >= since)
+    newest = session.exec(query.order_by(Event.seq.desc()).limit(limit)).all()
+    return list(reversed(newest))
+
+
 def canonical_bytes(event: Event) -> bytes:
     """The bytes the trail hashes for one event (see the module docstring)."""
     return canonical_bytes_of(

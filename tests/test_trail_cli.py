@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 
@@ -9,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import run_json, run_sohoa
-from sohoa.archive import storage
+from sohoa.archive import merkle, storage
 
 
 @pytest.fixture
@@ -72,3 +73,36 @@ def test_an_empty_archive_has_nothing_to_checkpoint(tmp_path):
     )
     assert result.returncode == 1 and "empty" in result.stderr
     assert not (tmp_path / "empty" / "keys").exists()
+
+
+def test_the_log_says_who_did_what_and_when_with_filters(archive_copy):
+    home, report = archive_copy
+    document = report["documents"][0]["id"]
+    run_sohoa(home, "edit", str(document), "place", "Hà Nội", env={"SOHOA_ACTOR": "lan"})
+    mine = run_json(home, "trail", "log", "--document", str(document))
+    assert mine[0]["action"] == "document.stored" and mine[-1]["action"] == "metadata.corrected"
+    assert all(e["object_id"] == document for e in mine)
+    assert [e["seq"] for e in mine] == sorted(e["seq"] for e in mine)
+    by_lan = run_json(home, "trail", "log", "--actor", "lan")
+    assert [(e["action"], e["details"]["new"]) for e in by_lan] == [
+        ("metadata.corrected", "Hà Nội")
+    ]
+    seeded = run_json(home, "trail", "log", "--action", "procedure.", "--limit", "2")
+    assert [e["details"]["code"] for e in seeded][-1] == "QT-HT-02"  # rule links come last
+    assert run_json(home, "trail", "log", "--since", "2999-01-01") == []
+
+
+def test_an_event_s_proof_checks_against_the_signed_root_without_sohoa(archive_copy):
+    home, _ = archive_copy
+    proof = run_json(home, "trail", "proof", "3")
+    assert proof["included"] is True and proof["event"]["seq"] == 3
+    leaf = merkle.hash_leaf(base64.b64decode(proof["canonical"]))
+    merkle.check_inclusion(
+        leaf,
+        proof["leaf_index"],
+        proof["tree_size"],
+        [bytes.fromhex(h) for h in proof["inclusion"]],
+        bytes.fromhex(proof["root"]),
+    )
+    missing = run_sohoa(home, "trail", "proof", "100000", check=False)
+    assert missing.returncode == 1 and "no event 100000" in missing.stderr
