@@ -425,6 +425,61 @@ def serve(
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
+@app.command("review")
+def review_repair(
+    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    page: Annotated[int | None, typer.Argument(help="page number")] = None,
+    edit_number: Annotated[
+        int | None, typer.Argument(metavar="EDIT", help="edit number on that page (from 1)")
+    ] = None,
+    decision: Annotated[str | None, typer.Argument(help="accept | reject")] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Review the diacritic repair: with DOC alone, list the edits flagged for review; with
+    PAGE EDIT accept|reject, decide one (a rejected edit gives the OCR's word back). Each
+    decision is an event of the trail."""
+    settings = Settings()
+    if page is None:
+        with Session(open_database(settings)) as session:
+            flagged = objects.edits_to_review(session, document_id)
+        if as_json:
+            _print_json(flagged)
+            return
+        for item in flagged:
+            out.print(
+                f"page {item['page']} edit {item['edit']}: {item['before']} → {item['after']} "
+                f"({item['confidence']:.0%})  {item['text']}",
+                markup=False,
+                highlight=False,
+            )
+        out.print(f"{len(flagged)} edit(s) to review.")
+        return
+    if edit_number is None or decision is None:
+        _fail("give PAGE EDIT and accept or reject, or DOC alone to list the edits to review")
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        try:
+            done = objects.review_edit(
+                session,
+                _ready_index(settings, engine),
+                document_id,
+                page,
+                edit_number,
+                decision,
+                settings.trail_actor,
+            )
+        except (objects.NoSuchDocument, ValueError) as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(done)
+        return
+    out.print(
+        f"#{document_id} page {page} edit {edit_number} {done['reviewed']}: "
+        f"{done['before']} → {done['after']}",
+        markup=False,
+        highlight=False,
+    )
+
+
 @app.command("access")
 def set_access(
     document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sohoa.archive import access, checkpoints, merkle, records, trail
+from sohoa.archive import access, checkpoints, merkle, records, review, trail
 from sohoa.archive.models import Disposal, Document, Event, Page, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
@@ -414,3 +414,41 @@ def event_proof(session: Session, seq: int) -> dict[str, Any]:
         "included": included,
         "checkpoint": latest.note,
     }
+
+
+def review_edit(
+    session: Session,
+    index: SearchIndex,
+    document_id: int,
+    page_number: int,
+    edit_number: int,
+    decision: str,
+    actor: str,
+) -> dict[str, Any]:
+    """`sohoa review` (and `POST /api/documents/{id}/pages/{n}/edits/{k}`): accept or reject
+    one repair edit, commit with its `repair.reviewed` event, index the document again.
+    NoSuchDocument, or ValueError (`review.ReviewError`) saying why."""
+    page = session.exec(
+        select(Page).where(Page.document_id == document_id, Page.number == page_number)
+    ).first()
+    if page is None:
+        raise NoSuchDocument(f"document #{document_id} has no page {page_number}")
+    edit = review.decide(session, page, edit_number, decision, actor)
+    session.commit()
+    index.index_pages(document_pages(session, document_id))
+    return {"document_id": document_id, "page": page_number, "edit": edit_number, **edit}
+
+
+def edits_to_review(session: Session, document_id: int) -> list[dict[str, Any]]:
+    """The repair edits of a document still flagged for a person's review, with their line."""
+    pages = session.exec(
+        select(Page).where(Page.document_id == document_id).order_by(Page.number)
+    ).all()
+    flagged = []
+    for page in pages:
+        lines = page.text.split("\n")
+        for number, edit in enumerate(page.edits, start=1):
+            if edit.get("review"):
+                line = lines[edit["line"] - 1] if edit["line"] <= len(lines) else ""
+                flagged.append({"page": page.number, "edit": number, **edit, "text": line})
+    return flagged

@@ -95,6 +95,10 @@ class Access(BaseModel):
     reason: str
 
 
+class Decision(BaseModel):
+    decision: str = Field(description="accept | reject")
+
+
 class Link(BaseModel):
     code: str
     reason: str
@@ -133,6 +137,29 @@ def get_document(document_id: int, db: Db, request: Request, actor: Actor = "api
         raise HTTPException(404, f"no document with id {document_id}")
     request.state.appended = detail["access"] == "restricted"
     return detail
+
+
+@router.post(
+    "/api/documents/{document_id}/pages/{page}/edits/{edit}",
+    summary="Accept or reject one repair edit (as `sohoa review`)",
+)
+def review_edit(
+    document_id: int,
+    page: int,
+    edit: int,
+    body: Decision,
+    db: Db,
+    index: Index,
+    actor: Actor = "api",
+) -> dict:
+    try:
+        return objects.review_edit(
+            db, index, document_id, page, edit, body.decision, actor or "api"
+        )
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from None
+    except ValueError as error:
+        raise HTTPException(422, str(error)) from None
 
 
 @router.put(
