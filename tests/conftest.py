@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.search import ENGINES, engine_class
@@ -38,6 +39,14 @@ def run_sohoa(
     if check and result.returncode != 0:
         raise AssertionError(f"sohoa {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+def store_original(settings: Settings, source: Path, content: bytes) -> str:
+    """Write `content` to `source` and store it as an original of the archive; its SHA-256."""
+    source.write_bytes(content)
+    sha = storage.sha256_of(source)
+    storage.store(settings.originals_dir, source, sha)
+    return sha
 
 
 def run_json(home: Path, *args: str):

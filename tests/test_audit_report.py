@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
-from sohoa.archive import checkpoints, keys, merkle, records, storage
+from conftest import run_json, run_sohoa, store_original
+from sohoa.archive import checkpoints, keys, merkle, records
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event
 from sohoa.archive.settings import Settings
@@ -41,9 +41,7 @@ def session(settings, engine, tmp_path):
                 "number": f"{number}/LHH",
             }
             source = tmp_path / f"hs-{number}.pdf"
-            source.write_bytes(subject.encode())
-            sha = storage.sha256_of(source)
-            storage.store(settings.originals_dir, source, sha)
+            sha = store_original(settings, source, subject.encode())
             session.add(
                 Document(
                     sha256=sha,

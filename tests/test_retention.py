@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
+from conftest import run_json, run_sohoa, store_original
 from sohoa.archive import checkpoints, keys, records, storage
 from sohoa.archive.models import Disposal, Document, Event, Page
 from sohoa.archive.verify import verify
@@ -29,9 +29,7 @@ def session(settings, engine, tmp_path):
         registry.ensure_seeded(session)
         for number, dated in ((1, "2024-05-10"), (2, ""), (3, "2001")):
             source = tmp_path / f"scan-{number}.png"
-            source.write_bytes(f"scan {number}".encode())
-            sha = storage.sha256_of(source)
-            storage.store(settings.originals_dir, source, sha)
+            sha = store_original(settings, source, f"scan {number}".encode())
             metadata = {**records.empty_metadata(), "date": dated}
             session.add(
                 Document(

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
+from conftest import store_original
 from sohoa.archive import checkpoints, keys, merkle, storage, trail
 from sohoa.archive.checkpoints import CheckpointError
 from sohoa.archive.keys import SigningKey
@@ -25,9 +26,7 @@ def archive(settings, engine, tmp_path):
     command), so checkpoints seal 3, 6, 9 and 12 events."""
     for number in (1, 2):
         source = tmp_path / f"scan-{number}.pdf"
-        source.write_bytes(f"%PDF-1.4 scan {number}".encode())
-        sha = storage.sha256_of(source)
-        storage.store(settings.originals_dir, source, sha)
+        sha = store_original(settings, source, f"%PDF-1.4 scan {number}".encode())
         with Session(engine) as session:
             session.add(Document(sha256=sha, name=source.name, size=20, mime="application/pdf"))
             session.commit()
