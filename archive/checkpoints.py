@@ -10,9 +10,9 @@ can keep, print or check with other tools:
                                     ← a blank line ends the signed text
     — sohoa-3f9c0a1b2c3d4e5f base64(key hash || Ed25519 signature)
 
-`seal` writes one at the end of every command or request that appended events. It first checks
-that the trail still extends the previous checkpoint, so the archive never signs over a trail
-that was tampered with since.
+`seal` writes one at the end of every command or request that appended events, reading only the
+events since the previous checkpoint and re-hashing each, so the archive never signs an event
+whose content no longer matches its hash, and never signs a root that does not extend the last.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from sohoa.archive import keys, merkle, trail
@@ -117,29 +117,83 @@ def latest(session: Session) -> Checkpoint | None:
 def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
     """Sign and store a checkpoint of the whole trail if it grew since the last one (None if it
     did not); `key` gives the signing key, asked for only once there is something to sign.
-    Refuses (CheckpointError) to sign a trail that no longer extends the last
-    checkpoint: that is for `trail verify` to explain, not for a signature to cover."""
-    size = session.exec(select(func.count()).select_from(Event)).one()
+
+    The tree is taken up from the last checkpoint's full subtrees (checked against its signed
+    root), so only the new events are read, each re-hashed from its content: a new event whose
+    content no longer gives its stored hash, or a gap in the numbers, is refused
+    (CheckpointError) rather than signed. An old event changed since is for `trail verify` to
+    find: the new root still extends the signed history, not the changed one."""
     previous = latest(session)
-    if size == 0 or (previous is not None and previous.tree_size >= size):
+    frontier = _taken_up(session, previous)
+    rows = session.execute(
+        select(
+            Event.seq,
+            Event.time,
+            Event.actor,
+            Event.action,
+            Event.object_type,
+            Event.object_id,
+            Event.details,
+            Event.leaf_hash,
+        )
+        .where(Event.seq > frontier.size)
+        .order_by(Event.seq)
+    )
+    start = frontier.size
+    for seq, *content, stored in rows:
+        if seq != frontier.size + 1:
+            raise CheckpointError(
+                f"event {frontier.size + 1} is missing from the trail: run `sohoa trail verify`"
+            )
+        leaf = merkle.hash_leaf(trail.canonical_bytes_of(seq, *content))
+        if leaf.hex() != stored:
+            raise CheckpointError(
+                f"event {seq} changed before it was sealed: run `sohoa trail verify`"
+            )
+        frontier.append(leaf)
+    if frontier.size == start:
         return None
-    frontier = merkle.Frontier()
-    for (leaf,) in session.execute(select(Event.leaf_hash).order_by(Event.seq)):
-        frontier.append(bytes.fromhex(leaf))
-        if previous is not None and frontier.size == previous.tree_size:
-            if frontier.root().hex() != previous.root:
-                raise CheckpointError(
-                    f"the trail no longer matches checkpoint #{previous.id} (its first "
-                    f"{previous.tree_size} events changed): run `sohoa trail verify`"
-                )
     signed = sign(key(), frontier.size, frontier.root(), utcnow())
     row = Checkpoint(
-        tree_size=signed.tree_size, root=signed.root.hex(), time=signed.time, note=signed.note
+        tree_size=signed.tree_size,
+        root=signed.root.hex(),
+        time=signed.time,
+        note=signed.note,
+        frontier=[h.hex() for h in frontier.full],
     )
     session.add(row)
     session.commit()
     session.refresh(row)
     return row
+
+
+def _taken_up(session: Session, previous: Checkpoint | None) -> merkle.Frontier:
+    """The tree as the last checkpoint signed it: from its stored full subtrees, or (for a
+    checkpoint from before they were stored) rebuilt from the stored leaf hashes once."""
+    if previous is None:
+        return merkle.Frontier()
+    if previous.frontier:
+        try:
+            frontier = merkle.Frontier(
+                previous.tree_size, [bytes.fromhex(h) for h in previous.frontier]
+            )
+        except (ValueError, merkle.ProofError):
+            frontier = None
+    else:
+        frontier = merkle.Frontier()
+        query = select(Event.leaf_hash).where(Event.seq <= previous.tree_size)
+        for (leaf,) in session.execute(query.order_by(Event.seq)):
+            frontier.append(bytes.fromhex(leaf))
+    if (
+        frontier is None
+        or frontier.size != previous.tree_size
+        or (frontier.root().hex() != previous.root)
+    ):
+        raise CheckpointError(
+            f"the trail no longer matches checkpoint #{previous.id} (its first "
+            f"{previous.tree_size} events or its stored tree changed): run `sohoa trail verify`"
+        )
+    return frontier
 
 
 def seal_archive(settings: Settings, engine: Engine) -> Checkpoint | None:

@@ -168,9 +168,17 @@ class Frontier:
     per bit of the size), so the root after every append costs O(log n): how one pass over a
     trail checks every checkpoint it ever signed."""
 
-    def __init__(self) -> None:
-        self.size = 0
-        self._full: list[bytes] = []  # roots of the full subtrees, largest (leftmost) first
+    def __init__(self, size: int = 0, full: Sequence[bytes] = ()) -> None:
+        """An empty tree, or one taken up where it was left: its size and `full`."""
+        if len(full) != size.bit_count() or any(len(h) != 32 for h in full):
+            raise ProofError(f"a tree of {size} has {size.bit_count()} full subtrees")
+        self.size = size
+        self._full = list(full)  # roots of the full subtrees, largest (leftmost) first
+
+    @property
+    def full(self) -> list[bytes]:
+        """What the tree can be taken up from: the roots of its full subtrees."""
+        return list(self._full)
 
     def append(self, leaf: bytes) -> None:
         self.size += 1

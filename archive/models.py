@@ -127,6 +127,12 @@ class Checkpoint(SQLModel, table=True):
     root: str = Field(max_length=64, description="hex")
     time: datetime
     note: str = Field(sa_column=Column(Text, nullable=False))
+    frontier: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="the roots of the tree's full subtrees (hex), so the next checkpoint reads "
+        "only the events after this one; unsigned, checked against `root` before use",
+    )
 
 
 class Procedure(SQLModel, table=True):

@@ -274,20 +274,55 @@ def test_a_malicious_kept_checkpoint_is_refused(archive, engine, spoil):
     assert [p.kind for p in result.problems] == ["against"]
 
 
-def test_the_archive_refuses_to_sign_over_a_tampered_trail(archive, engine):
-    _tamper(engine, "UPDATE event SET actor = 'someone else' WHERE seq = 2")
-    _rehash(engine)
+def _append(engine, count: int = 1) -> None:
     with Session(engine) as session:
-        trail.record(session, "test.step", actor="a", object_type="document", details={})
+        for _ in range(count):
+            trail.record(session, "test.step", actor="a", object_type="document", details={})
         session.commit()
+
+
+def test_the_archive_refuses_to_sign_an_event_changed_before_it_was_sealed(archive, engine):
+    _append(engine)
+    _tamper(engine, "UPDATE event SET actor = 'someone else' WHERE seq = 13")
+    with pytest.raises(CheckpointError, match="event 13 changed before it was sealed"):
+        checkpoints.seal_archive(archive, engine)
+
+
+def test_sealing_reads_only_new_events_and_keeps_extending_the_signed_history(archive, engine):
+    with Session(engine) as session:
+        signed_leaves = [bytes.fromhex(e.leaf_hash) for e in session.exec(select(Event))]
+    _tamper(engine, "UPDATE event SET actor = 'someone else' WHERE seq = 2")
+    _rehash(engine)  # an old event rewritten, its hash too: sealing does not re-read it
+    _append(engine, 2)
+    sealed = checkpoints.seal_archive(archive, engine)
+    with Session(engine) as session:
+        new_leaves = [bytes.fromhex(e.leaf_hash) for e in session.exec(select(Event))][12:]
+    assert sealed.root == merkle.root(signed_leaves + new_leaves).hex()  # the true history
+    assert _check(archive, engine).problems[0].where == "events 1-3"
+
+
+def test_a_changed_stored_tree_is_refused_not_signed_over(archive, engine):
+    _tamper(engine, "UPDATE checkpoint SET frontier = :f WHERE id = 4", f='["' + "00" * 32 + '"]')
+    _append(engine)
     with pytest.raises(CheckpointError, match="no longer matches checkpoint #4"):
         checkpoints.seal_archive(archive, engine)
 
 
+def test_a_checkpoint_from_before_stored_trees_is_taken_up_from_every_event(archive, engine):
+    _tamper(engine, "UPDATE checkpoint SET frontier = '[]'")
+    _append(engine)
+    assert checkpoints.seal_archive(archive, engine).tree_size == 13
+    assert _check(archive, engine).ok
+    _tamper(engine, "UPDATE checkpoint SET frontier = '[]'")
+    _tamper(engine, "UPDATE event SET actor = 'someone else' WHERE seq = 2")
+    _rehash(engine)
+    _append(engine)
+    with pytest.raises(CheckpointError, match="no longer matches checkpoint #5"):
+        checkpoints.seal_archive(archive, engine)
+
+
 def test_events_after_the_last_checkpoint_are_reported_as_not_yet_sealed(archive, engine):
-    with Session(engine) as session:
-        trail.record(session, "test.step", actor="a", object_type="document", details={})
-        session.commit()
+    _append(engine)
     result = _check(archive, engine)
     assert result.ok
     assert result.warnings[0].startswith("1 event(s) after the last checkpoint are not sealed")
