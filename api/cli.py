@@ -709,6 +709,34 @@ def procedures_retire(
     _change_procedure(lambda session, actor: registry.retire(session, code, actor, reason), as_json)
 
 
+@procedures_app.command("apply-rules")
+def procedures_apply_rules(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="say what would be linked, link nothing")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run the linking rules over every record again (after adding a procedure or revising its
+    keywords): link what now matches, never what a person unlinked. Each link is an event."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        registry.ensure_seeded(session)
+        session.commit()
+        index = None if dry_run else _ready_index(settings, engine)
+        made = objects.link_by_rules(session, index, settings.trail_actor, dry_run)
+    if as_json:
+        _print_json(made)
+        return
+    for item in made:
+        out.print(
+            f"#{item['document_id']} → {item['code']}: {item['reason']}",
+            markup=False,
+            highlight=False,
+        )
+    verb = "would be linked" if dry_run else "linked"
+    out.print(f"{len(made)} record(s) {verb}.")
+
+
 def _change_procedure(change, as_json: bool) -> None:
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:

@@ -270,6 +270,19 @@ def procedure_link(link: ProcedureLink) -> dict[str, Any]:
     }
 
 
+def link_by_rules(
+    session: Session, index: SearchIndex | None, actor: str, dry_run: bool
+) -> list[dict[str, Any]]:
+    """`procedures apply-rules`: the rules run over every record again; the links made (or that
+    would be), committed, and their documents indexed again."""
+    made = links.link_by_rules(session, actor, dry_run)
+    if not dry_run:
+        session.commit()
+        for document_id in sorted({document_id for document_id, _, _ in made}):
+            index.index_pages(document_pages(session, document_id))
+    return [{"document_id": d, "code": code, "reason": reason} for d, code, reason in made]
+
+
 def procedure_list(session: Session, everything: bool = False) -> list[dict[str, Any]]:
     counts = dict(
         session.exec(select(ProcedureLink.code, func.count()).group_by(ProcedureLink.code)).all()

@@ -200,4 +200,16 @@ def seal_archive(settings: Settings, engine: Engine) -> Checkpoint | None:
     """`seal` with the archive's key (made on first use): what every command and request that
     may have appended events calls as it ends."""
     with Session(engine) as session:
-        return seal(session, lambda: keys.load_or_create(settings.keys_dir))
+        return seal(session, lambda: _archive_key(session, settings))
+
+
+def _archive_key(session: Session, settings: Settings) -> SigningKey:
+    """The archive's key; a new one only for an archive that never signed anything. A key lost
+    after checkpoints were signed (a database restored without `keys/`) must be restored, not
+    replaced: a new key would make every earlier checkpoint look forged."""
+    if not (settings.keys_dir / keys.PRIVATE_FILE).exists() and latest(session) is not None:
+        raise CheckpointError(
+            f"the archive's signing key is missing from {settings.keys_dir}, but checkpoints "
+            "were signed with it: restore that folder from your backup"
+        )
+    return keys.load_or_create(settings.keys_dir)

@@ -8,12 +8,15 @@ document again). Changes append events in the caller's transaction; the caller c
 
 from __future__ import annotations
 
+import json
+
 from sqlmodel import Session, select
 
 from sohoa.archive import trail
-from sohoa.archive.models import Document, ProcedureLink
+from sohoa.archive.models import Document, Event, Page, ProcedureLink
 from sohoa.archive.text import nfc
-from sohoa.iso_procedures.registry import get, in_force
+from sohoa.iso_procedures.registry import current, get, in_force
+from sohoa.iso_procedures.rules import rule_links
 
 SOURCES = ("rule", "batch", "manual")
 
@@ -87,6 +90,36 @@ def unlink(session: Session, document_id: int, code: str, *, actor: str, reason:
         },
     )
     copy_codes(session, document)
+
+
+def link_by_rules(
+    session: Session, actor: str, dry_run: bool = False
+) -> list[tuple[int, str, str]]:
+    """Run the rules over every ingested record again (after a procedure was added or its
+    keywords revised, or metadata corrected): link what now matches and is not linked yet,
+    never what a person unlinked. (document id, code, reason) for each link made (or that
+    would be, with `dry_run`)."""
+    procedures = current(session)
+    unlinked = {
+        (event.object_id, json.loads(event.details)["code"])
+        for event in session.exec(select(Event).where(Event.action == "procedure.unlinked"))
+    }
+    linked = set(session.exec(select(ProcedureLink.document_id, ProcedureLink.code)).all())
+    first_pages = session.exec(
+        select(Document, Page.text)
+        .join(Page, (Page.document_id == Document.id) & (Page.number == 1))
+        .where(Document.status == "ingested")
+        .order_by(Document.id)
+    )
+    made = []
+    for document, first_page in first_pages:
+        for code, reason in rule_links(procedures, document.record_metadata or {}, first_page):
+            if (document.id, code) in linked or (document.id, code) in unlinked:
+                continue
+            made.append((document.id, code, reason))
+            if not dry_run:
+                link(session, document.id, code, actor=actor, source="rule", reason=reason)
+    return made
 
 
 def links_of(session: Session, document_id: int) -> list[ProcedureLink]:

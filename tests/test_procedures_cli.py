@@ -95,3 +95,34 @@ def test_ingest_with_a_procedure_links_the_batch_duplicates_included(tmp_path):
     unknown = run_sohoa(home, "ingest", str(one), "--procedure", "QT-NOPE", check=False)
     assert unknown.returncode == 1 and "no procedure QT-NOPE" in unknown.stderr
     assert run_json(home, "trail", "verify")["ok"] is True
+
+
+def test_rules_run_again_link_what_a_new_procedure_matches_but_never_what_was_unlinked(
+    archive_copy,
+):
+    home, ids = archive_copy
+    plan = ids["ke-hoach-so-hoa-2024.pdf"]
+    run_sohoa(
+        home,
+        "procedures",
+        "add",
+        "QT-HT-07",
+        "--title",
+        "Số hóa tài liệu",
+        "--record-type",
+        "Kế hoạch",
+        "--keyword",
+        "số hóa tài liệu",
+    )
+    would = run_json(home, "procedures", "apply-rules", "--dry-run")
+    assert would == [
+        {"document_id": plan, "code": "QT-HT-07", "reason": "Kế hoạch về “số hóa tài liệu”"}
+    ]
+    assert run_json(home, "search", "procedure:QT-HT-07")["total"] == 0  # nothing linked yet
+    assert run_json(home, "procedures", "apply-rules") == would
+    assert [h["document_id"] for h in run_json(home, "search", "procedure:QT-HT-07")["hits"]] == [
+        plan
+    ]
+    assert run_json(home, "procedures", "apply-rules") == []  # linked already
+    run_sohoa(home, "unlink", str(plan), "QT-HT-07", "--reason", "không phải hồ sơ ISO")
+    assert run_json(home, "procedures", "apply-rules") == []  # a person's unlink stands

@@ -334,3 +334,16 @@ def test_the_frontier_gives_the_root_of_every_prefix():
     for size, leaf in enumerate(leaves, start=1):
         frontier.append(leaf)
         assert frontier.root() == merkle.root(leaves[:size])
+
+
+def test_a_lost_key_is_not_replaced_once_checkpoints_were_signed_with_it(archive, engine):
+    private = archive.keys_dir / keys.PRIVATE_FILE
+    saved = private.read_bytes()
+    private.unlink()
+    _append(engine)
+    with pytest.raises(CheckpointError, match="signing key is missing"):
+        checkpoints.seal_archive(archive, engine)
+    assert not private.exists()
+    private.write_bytes(saved)  # restored from the backup: sealing goes on
+    assert checkpoints.seal_archive(archive, engine).tree_size == 13
+    assert _check(archive, engine).ok
