@@ -126,16 +126,7 @@ def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
     previous = latest(session)
     frontier = _taken_up(session, previous)
     rows = session.execute(
-        select(
-            Event.seq,
-            Event.time,
-            Event.actor,
-            Event.action,
-            Event.object_type,
-            Event.object_id,
-            Event.details,
-            Event.leaf_hash,
-        )
+        select(*trail.HASHED_COLUMNS, Event.leaf_hash)
         .where(Event.seq > frontier.size)
         .order_by(Event.seq)
     )

@@ -21,6 +21,18 @@ from sqlmodel import Session, select
 from sohoa.archive import merkle
 from sohoa.archive.models import Event, utcnow
 
+# The columns an event's canonical bytes are made of, in `canonical_bytes_of`'s order: for readers
+# that select rows (verify, seal) rather than load objects.
+HASHED_COLUMNS = (
+    Event.seq,
+    Event.time,
+    Event.actor,
+    Event.action,
+    Event.object_type,
+    Event.object_id,
+    Event.details,
+)
+
 
 def record(
     session: Session,

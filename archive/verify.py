@@ -81,18 +81,7 @@ def verify(
 def _check_events(session: Session, result: Verification) -> list[bytes]:
     """Every event's leaf hash, re-computed from its content, in the order the rows were
     written; the first event out of place and the first whose content changed are problems."""
-    rows = session.execute(
-        select(
-            Event.seq,
-            Event.time,
-            Event.actor,
-            Event.action,
-            Event.object_type,
-            Event.object_id,
-            Event.details,
-            Event.leaf_hash,
-        ).order_by(Event.id)
-    )
+    rows = session.execute(select(*trail.HASHED_COLUMNS, Event.leaf_hash).order_by(Event.id))
     leaves: list[bytes] = []
     out_of_place = edited = False
     for position, (seq, *content, stored) in enumerate(rows, start=1):
