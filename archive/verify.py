@@ -52,9 +52,6 @@ class Verification:
     def ok(self) -> bool:
         return not self.problems
 
-    def first(self, kind: str) -> Problem | None:
-        return next((p for p in self.problems if p.kind == kind), None)
-
 
 def verify(
     session: Session,
@@ -68,8 +65,9 @@ def verify(
     result.events = len(leaves)
     checkpoints = _check_checkpoints(session, key, result)
     against = _parse_against(against_note, key, result)
-    roots = _prefix_roots(leaves, {c.tree_size for c in checkpoints} | _size_of(against))
-    result.root = merkle.root(leaves).hex()
+    sizes = {c.tree_size for c in checkpoints} | _size_of(against) | {len(leaves)}
+    roots = _prefix_roots(leaves, sizes)
+    result.root = roots[len(leaves)].hex()
     _compare_checkpoints(checkpoints, roots, len(leaves), result)
     if against is not None:
         _compare_against(against, leaves, roots, result)
@@ -228,7 +226,8 @@ def _compare_checkpoints(
 def _compare_against(
     against: SignedCheckpoint, leaves: list[bytes], roots: dict[int, bytes], result: Verification
 ) -> None:
-    """The trail must be the auditor's checkpoint's tree, extended by appending only."""
+    """The trail as it is must be the auditor's checkpoint's tree, extended by appending only
+    (checked with an RFC 6962 consistency proof from the kept size to the whole trail)."""
     where = f"the kept checkpoint ({against.tree_size} events)"
     if against.tree_size > len(leaves):
         result.problems.append(
@@ -242,12 +241,10 @@ def _compare_against(
         return
     if against.tree_size == 0:
         return
-    latest = result.checkpoint
-    new_size = max(latest.tree_size if latest else 0, against.tree_size)
-    new_root = roots.get(new_size) or merkle.root(leaves[:new_size])
-    proof = merkle.consistency_proof(against.tree_size, leaves[:new_size])
+    size = len(leaves)
+    proof = merkle.consistency_proof(against.tree_size, leaves)
     try:
-        merkle.check_consistency(against.tree_size, new_size, against.root, new_root, proof)
+        merkle.check_consistency(against.tree_size, size, against.root, roots[size], proof)
     except merkle.ProofError:
         result.problems.append(
             Problem(
