@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sohoa.archive import access, checkpoints, merkle, records, review, trail
+from sohoa.archive import access, checkpoints, records, review, trail
 from sohoa.archive.models import Disposal, Document, Event, Page, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
@@ -396,35 +396,17 @@ def event_proof(session: Session, seq: int) -> dict[str, Any]:
     if row is None:
         raise LookupError(f"no event {seq}")
     latest = checkpoints.latest(session)
-    if latest is None or latest.tree_size < seq:
+    inclusion = checkpoints.SignedTree(session, latest).prove(row)
+    if inclusion is None:
         raise LookupError(f"event {seq} is not sealed by a checkpoint yet")
-    leaves = [
-        bytes.fromhex(h)
-        for h in session.exec(
-            select(Event.leaf_hash).where(Event.seq <= latest.tree_size).order_by(Event.seq)
-        )
-    ]
-    proof = merkle.Tree(leaves).inclusion_proof(seq - 1)
-    canonical = trail.canonical_bytes(row)
-    try:
-        merkle.check_inclusion(
-            merkle.hash_leaf(canonical),
-            seq - 1,
-            latest.tree_size,
-            proof,
-            bytes.fromhex(latest.root),
-        )
-        included = True
-    except merkle.ProofError:
-        included = False
     return {
         "event": event(row),
-        "canonical": base64.b64encode(canonical).decode(),
-        "leaf_index": seq - 1,
+        "canonical": base64.b64encode(trail.canonical_bytes(row)).decode(),
+        "leaf_index": inclusion.index,
         "tree_size": latest.tree_size,
         "root": latest.root,
-        "inclusion": [h.hex() for h in proof],
-        "included": included,
+        "inclusion": [h.hex() for h in inclusion.proof],
+        "included": inclusion.included,
         "checkpoint": latest.note,
     }
 

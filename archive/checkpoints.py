@@ -114,6 +114,41 @@ def latest(session: Session) -> Checkpoint | None:
     return session.exec(select(Checkpoint).order_by(Checkpoint.id.desc())).first()
 
 
+@dataclass(frozen=True)
+class Inclusion:
+    """An event's proof in a signed tree: its leaf hash (of its content as stored now), the
+    sibling hashes up to the root, and whether they lead to the signed root."""
+
+    leaf: bytes
+    index: int
+    proof: list[bytes]
+    included: bool
+
+
+class SignedTree:
+    """The tree a checkpoint signed, kept in memory to prove many of its events at once (the
+    audit report, an export, `trail proof`)."""
+
+    def __init__(self, session: Session, checkpoint: Checkpoint | None) -> None:
+        self.size = checkpoint.tree_size if checkpoint else 0
+        self.root = bytes.fromhex(checkpoint.root) if checkpoint else merkle.EMPTY_ROOT
+        query = select(Event.leaf_hash).where(Event.seq <= self.size).order_by(Event.seq)
+        self._tree = merkle.Tree([bytes.fromhex(h) for h in session.exec(query)])
+
+    def prove(self, event: Event) -> Inclusion | None:
+        """The event's inclusion proof, checked; None for an event the checkpoint does not
+        cover (appended after it)."""
+        if not 1 <= event.seq <= self.size:
+            return None
+        leaf = merkle.hash_leaf(trail.canonical_bytes(event))
+        proof = self._tree.inclusion_proof(event.seq - 1)
+        try:
+            merkle.check_inclusion(leaf, event.seq - 1, self.size, proof, self.root)
+        except merkle.ProofError:
+            return Inclusion(leaf, event.seq - 1, proof, False)
+        return Inclusion(leaf, event.seq - 1, proof, True)
+
+
 def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
     """Sign and store a checkpoint of the whole trail if it grew since the last one (None if it
     did not); `key` gives the signing key, asked for only once there is something to sign.

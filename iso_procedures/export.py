@@ -28,8 +28,9 @@ from pathlib import Path
 import bagit
 from sqlmodel import Session, select
 
-from sohoa.archive import keys, merkle, records, storage, trail
+from sohoa.archive import checkpoints, keys, records, storage, trail
 from sohoa.archive.models import (
+    DISPOSED,
     Checkpoint,
     Disposal,
     Document,
@@ -118,7 +119,7 @@ def _export(session, settings, ids, target: Path, description: str, about) -> Ex
     leaves no half bag under the name the auditor was told."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise ExportError(f"{target} exists and is not an empty folder")
-    checkpoint = session.exec(select(Checkpoint).order_by(Checkpoint.id.desc())).first()
+    checkpoint = checkpoints.latest(session)
     if checkpoint is None:
         raise ExportError("the trail has no signed checkpoint yet")
     public = keys.load_public(settings.keys_dir)
@@ -156,7 +157,7 @@ def _write_record(session: Session, settings: Settings, document: Document, root
     folder = root / "records" / f"{document.id:06d}"
     folder.mkdir()
     original = storage.original_path(settings.originals_dir, document.sha256)
-    if document.status != "disposed":
+    if document.status != DISPOSED:
         shutil.copyfile(original, folder / f"original{SUFFIX.get(document.mime, '')}")
     pages = list(
         session.exec(select(Page).where(Page.document_id == document.id).order_by(Page.number))
@@ -200,13 +201,13 @@ def _pages(pages: list[Page], attribute: str) -> str:
 def _write_events(session, ids: set[int], about, checkpoint: Checkpoint, root: Path) -> int:
     """The events about the exported records (and the procedure or batch), PREMIS-style, each
     with what proves it: its canonical bytes and its inclusion proof in the checkpoint's tree."""
-    leaves = [bytes.fromhex(h) for h in session.exec(select(Event.leaf_hash).order_by(Event.seq))]
-    tree = merkle.Tree(leaves[: checkpoint.tree_size])
+    signed = checkpoints.SignedTree(session, checkpoint)
     chosen = []
     for event in session.exec(select(Event).order_by(Event.seq)):
         details = json.loads(event.details)
         mine = event.object_type == "document" and event.object_id in ids
-        if event.seq > checkpoint.tree_size or not (mine or about(event, details)):
+        inclusion = signed.prove(event)
+        if inclusion is None or not (mine or about(event, details)):
             continue
         chosen.append(
             {
@@ -220,9 +221,9 @@ def _write_events(session, ids: set[int], about, checkpoint: Checkpoint, root: P
                 "proof": {
                     "canonical": base64.b64encode(trail.canonical_bytes(event)).decode(),
                     "leaf_hash": event.leaf_hash,
-                    "leaf_index": event.seq - 1,
+                    "leaf_index": inclusion.index,
                     "tree_size": checkpoint.tree_size,
-                    "inclusion": [h.hex() for h in tree.inclusion_proof(event.seq - 1)],
+                    "inclusion": [h.hex() for h in inclusion.proof],
                 },
             }
         )

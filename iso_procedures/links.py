@@ -13,7 +13,7 @@ import json
 from sqlmodel import Session, select
 
 from sohoa.archive import trail
-from sohoa.archive.models import Document, Event, Page, ProcedureLink
+from sohoa.archive.models import DISPOSED, Document, Event, Page, ProcedureLink
 from sohoa.archive.text import nfc
 from sohoa.iso_procedures.registry import current, get, in_force
 from sohoa.iso_procedures.rules import rule_links
@@ -147,7 +147,7 @@ def _document(session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
         raise UnknownDocument(f"no document with id {document_id}")
-    if document.status == "disposed":
+    if document.status == DISPOSED:
         raise LinkError(f"document #{document_id} was disposed of")
     return document
 

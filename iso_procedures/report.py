@@ -17,7 +17,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
-from sohoa.archive import keys, merkle, trail
+from sohoa.archive import checkpoints, keys, trail
 from sohoa.archive.models import Checkpoint, Document, Event, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification, verify
@@ -162,9 +162,7 @@ def _proven_events(
 ) -> list[ProvenEvent]:
     """The events about the procedure and its records, each with its inclusion proof in the tree
     the latest checkpoint signed (checked here before it is printed)."""
-    leaves = [bytes.fromhex(h) for h in session.exec(select(Event.leaf_hash).order_by(Event.seq))]
-    size = checkpoint.tree_size if checkpoint else 0
-    tree = merkle.Tree(leaves[:size])
+    signed = checkpoints.SignedTree(session, checkpoint)
     chosen = []
     for event in session.exec(select(Event).order_by(Event.seq)):
         details = json.loads(event.details)
@@ -185,19 +183,9 @@ def _proven_events(
             details,
             event.leaf_hash,
         )
-        if event.seq <= size:
-            proof = tree.inclusion_proof(event.seq - 1)
-            proven.proof = [h.hex() for h in proof]
-            try:
-                merkle.check_inclusion(
-                    bytes.fromhex(event.leaf_hash),
-                    event.seq - 1,
-                    size,
-                    proof,
-                    bytes.fromhex(checkpoint.root),
-                )
-                proven.included = True
-            except merkle.ProofError:
-                proven.included = False
+        inclusion = signed.prove(event)
+        if inclusion is not None:
+            proven.proof = [h.hex() for h in inclusion.proof]
+            proven.included = inclusion.included
         chosen.append(proven)
     return chosen
