@@ -29,6 +29,7 @@ from sqlmodel import Session
 from sohoa.api import objects
 from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
+from sohoa.archive.models import VIETNAM
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 from sohoa.ingest.ocr import OcrUnavailable
@@ -1057,7 +1058,7 @@ def trail_log(
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Who did what, and when: the trail's events, oldest first, times in UTC+7."""
-    first = datetime.combine(_day(since, "--since"), time(), objects.VIETNAM) if since else None
+    first = datetime.combine(_day(since, "--since"), time(), VIETNAM) if since else None
     with Session(open_database(Settings())) as session:
         rows = trail.find(
             session, document_id=document, action=action, actor=actor, since=first, limit=limit

@@ -10,14 +10,14 @@ import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import access, checkpoints, records, review, trail
-from sohoa.archive.models import Disposal, Document, Event, Page, Procedure, ProcedureLink
+from sohoa.archive.models import VIETNAM, Disposal, Document, Event, Page, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
@@ -181,9 +181,6 @@ def edit_metadata(
         index.index_pages(pages)
     changes = [(field, before[field], metadata[field]) for field in values]
     return MetadataEdit(document_id, changes, metadata)
-
-
-VIETNAM = timezone(timedelta(hours=7), "ICT")  # Asia/Ho_Chi_Minh: UTC+7 all year, no DST
 
 
 def local_time(moment: datetime) -> str:

@@ -5,11 +5,15 @@ Times are timezone-aware and stored in UTC; people see them in Asia/Ho_Chi_Minh.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
+
+# How people read the stored times: Asia/Ho_Chi_Minh is UTC+7 all year (no DST), so a fixed
+# offset needs no time-zone database on the machine.
+VIETNAM = timezone(timedelta(hours=7), "ICT")
 
 
 def utcnow() -> datetime:

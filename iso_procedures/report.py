@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, select
 
 from sohoa.archive import checkpoints, keys, trail
-from sohoa.archive.models import Checkpoint, Document, Event, Procedure, ProcedureLink
+from sohoa.archive.models import VIETNAM, Checkpoint, Document, Event, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification, verify
 from sohoa.iso_procedures import registry
 
-VIETNAM = timezone(timedelta(hours=7), "ICT")
 # The events about a record an auditor reads; page-by-page OCR events are left to `sohoa show`.
 RECORD_ACTIONS = {
     "document.stored",
