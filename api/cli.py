@@ -352,10 +352,14 @@ def doctor() -> None:
 
 @contextmanager
 def _sealed_archive(settings: Settings) -> Iterator[Engine]:
-    """The archive's database, for work that may append events: when the work ends, however it
-    ends, the trail is sealed with a signed checkpoint."""
+    """The archive's database, for work that may append events, with its procedure registry
+    seeded (a new archive's first command); when the work ends, however it ends, the trail is
+    sealed with a signed checkpoint."""
     engine = open_database(settings)
     try:
+        with Session(engine) as session:
+            if registry.ensure_seeded(session):
+                session.commit()
         yield engine
     finally:
         _seal(settings, engine)
@@ -528,8 +532,6 @@ def unlink(
 def _change_link(document_id: int, code: str, reason: str, linked: bool, as_json: bool) -> None:
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         try:
             codes = objects.change_link(
                 session,
@@ -569,8 +571,6 @@ def procedures_list(
     """The procedures (newest version of each) and how many records prove each."""
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         rows = objects.procedure_list(session, everything)
     if as_json:
         _print_json(rows)
@@ -601,8 +601,6 @@ def procedures_show(
     records linked to it."""
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         try:
             detail = objects.procedure_detail(session, code, version)
         except ProcedureError as error:
@@ -721,8 +719,6 @@ def procedures_apply_rules(
     keywords): link what now matches, never what a person unlinked. Each link is an event."""
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         index = None if dry_run else _ready_index(settings, engine)
         made = objects.link_by_rules(session, index, settings.trail_actor, dry_run)
     if as_json:
@@ -741,7 +737,6 @@ def procedures_apply_rules(
 def _change_procedure(change, as_json: bool) -> None:
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
-        registry.ensure_seeded(session)
         try:
             row = change(session, settings.trail_actor)
         except ProcedureError as error:
@@ -789,8 +784,6 @@ def export(
         _fail("say what to export: --procedure CODE or --batch ID (one of them)")
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         checkpoints.seal_archive(settings, engine)  # the bag proves every event so far
         try:
             if procedure is not None:
@@ -857,8 +850,6 @@ def audit_report(
     last = _day(end, "--to") if end else None
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
-        registry.ensure_seeded(session)
-        session.commit()
         checkpoints.seal_archive(settings, engine)  # the report proves every event so far
         try:
             built = report.build(session, settings, code, first, last, settings.trail_actor)
