@@ -1,5 +1,12 @@
 """The database: one engine per archive, SQLite in WAL mode by default, migrated on open.
 
+Several processes share one archive (`sohoa serve` answering while `sohoa ingest` runs, an
+archivist's `sohoa edit` meanwhile). SQLite lets one write at a time and makes the others wait
+(`busy_timeout`), but Python's driver begins a transaction only at its first write, after the
+reads that write was based on: two processes appending trail events (numbered `max(seq) + 1`)
+could read the same last number and collide. Work that reads in order to write calls
+`write_lock` first, which takes the lock (`BEGIN IMMEDIATE`) before those reads.
+
 The schema is owned by the Alembic migrations in `archive/migrations`; `open_database` brings any
 archive, new or old, to the current schema before it is used. Tests may build tables directly,
 nothing else does.
@@ -10,6 +17,7 @@ from __future__ import annotations
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
 
 from sohoa.archive.settings import Settings
 
@@ -22,6 +30,17 @@ def open_database(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     migrate(engine)
     return engine
+
+
+def write_lock(session: Session) -> None:
+    """Hold the database's write lock from here to the end of the session's transaction, so
+    what is read next is still true when it is written (waiting, if another process is
+    writing, until it commits). Already writing in this transaction: the lock is held."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return  # PostgreSQL: the unique constraints and row locks serve
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def migrate(engine: Engine) -> None:

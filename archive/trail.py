@@ -19,6 +19,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import merkle
+from sohoa.archive.database import write_lock
 from sohoa.archive.models import Event, utcnow
 
 # The columns an event's canonical bytes are made of, in `canonical_bytes_of`'s order: for readers
@@ -44,6 +45,7 @@ def record(
     details: dict[str, Any] | None = None,
 ) -> Event:
     """Append an event in the caller's transaction, so the change and its event commit together."""
+    write_lock(session)  # no other process may take the same number meanwhile
     seq = (session.exec(select(func.max(Event.seq))).one() or 0) + 1
     event = Event(
         seq=seq,
