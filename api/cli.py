@@ -29,6 +29,7 @@ from sqlmodel import Session
 from sohoa.api import objects
 from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
+from sohoa.archive.ingest_lock import IngestRunning
 from sohoa.archive.models import VIETNAM
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
@@ -67,7 +68,16 @@ STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red"}
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="files and folders (walked recursively)")],
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="files and folders (walked recursively)")
+    ] = None,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="try again the files whose last try failed (up to SOHOA_MAX_ATTEMPTS tries)",
+        ),
+    ] = False,
     workers: Annotated[
         int | None, typer.Option(help="pages OCR'd at once (default: cores)")
     ] = None,
@@ -83,8 +93,13 @@ def ingest(
     """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG).
 
     Each document is linked by rule to the procedures its type and subject match (a Báo cáo
-    about đánh giá nội bộ → QT-HT-02); `--procedure` links the whole batch as well."""
+    about đánh giá nội bộ → QT-HT-02); `--procedure` links the whole batch as well.
+
+    Stopped half-way (Ctrl-C, a crash, a power cut), the same command takes the batch up
+    where it stopped; files already done are not read again."""
     settings = Settings()
+    if not paths and not retry_failed:
+        _fail("give the files or folders to ingest (or --retry-failed)")
     with _sealed_archive(settings) as engine, _IngestProgress() as progress:
         ingester = Ingester(
             settings,
@@ -94,8 +109,15 @@ def ingest(
             progress=progress,
             procedure=procedure,
         )
+        if retry_failed:
+            paths = [*(paths or []), *_failed_files(ingester)]
+            if not paths:
+                out.print("No failed files to try again.")
+                return
         try:
             report = ingester.run(paths)
+        except IngestRunning as error:
+            _fail(str(error))
         except OcrUnavailable as error:
             err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
             raise typer.Exit(2) from None
@@ -103,8 +125,8 @@ def ingest(
             _fail(str(error))
         except KeyboardInterrupt:
             err.print(
-                "[yellow]sohoa: interrupted.[/yellow] What was finished is kept; run the same "
-                "command again to finish the batch (finished files come back as duplicates)."
+                "[yellow]sohoa: interrupted.[/yellow] Every file finished is kept. Run the same "
+                "command again to finish the batch: it goes on from where it stopped."
             )
             raise typer.Exit(130) from None
     if as_json:
@@ -112,6 +134,18 @@ def ingest(
         return
     _print_ingest_table(report.files)
     err.print(f"Archive: {settings.home}")
+
+
+def _failed_files(ingester: Ingester) -> list[str]:
+    """The files to try again, saying which ones are no longer tried."""
+    again, given_up = ingester.failed_files()
+    if given_up:
+        err.print(
+            f"[yellow]sohoa: {len(given_up)} file(s) failed {ingester.settings.max_attempts} "
+            "times and are not tried again (`sohoa ingest --json` on one shows its last "
+            "error); raise SOHOA_MAX_ATTEMPTS to try them anyway.[/yellow]"
+        )
+    return again
 
 
 @app.command()

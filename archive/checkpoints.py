@@ -26,7 +26,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
-from sohoa.archive import keys, merkle, trail
+from sohoa.archive import crashpoints, keys, merkle, trail
+from sohoa.archive.database import write_lock
 from sohoa.archive.keys import PublicKey, SigningKey
 from sohoa.archive.models import Checkpoint, Event, utcnow
 from sohoa.archive.settings import Settings
@@ -158,6 +159,7 @@ def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
     content no longer gives its stored hash, or a gap in the numbers, is refused
     (CheckpointError) rather than signed. An old event changed since is for `trail verify` to
     find: the new root still extends the signed history, not the changed one."""
+    write_lock(session)  # two processes sealing at once must not sign the same size twice
     previous = latest(session)
     frontier = _taken_up(session, previous)
     rows = session.execute(
@@ -188,6 +190,8 @@ def seal(session: Session, key: Callable[[], SigningKey]) -> Checkpoint | None:
         frontier=[h.hex() for h in frontier.full],
     )
     session.add(row)
+    session.flush()
+    crashpoints.reached("mid-checkpoint")
     session.commit()
     session.refresh(row)
     return row

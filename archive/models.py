@@ -52,6 +52,12 @@ class Document(SQLModel, table=True):
     record_metadata: dict[str, Any] = Field(
         default_factory=dict, sa_column=Column(JSON, nullable=False)
     )
+    index_pending: bool = Field(
+        default=False,
+        index=True,
+        sa_column_kwargs={"server_default": "0"},
+        description="saved, but the search index does not hold it yet (an ingest was killed)",
+    )
     access: str = Field(
         default="open",
         sa_column_kwargs={"server_default": "open"},
@@ -90,6 +96,11 @@ class Page(SQLModel, table=True):
         default=0,
         sa_column_kwargs={"server_default": "0"},
         description="edits too unsure to trust without a person's check",
+    )
+    error: str | None = Field(
+        default=None,
+        sa_column=Column(Text, nullable=True),
+        description="why OCR gave the page no text (timed out, crashed); None when it read",
     )
 
 

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(300, description="resolution PDF pages are rendered at for OCR")
     workers: int = Field(default_factory=_default_workers, description="pages OCR'd at once")
     max_pages: int = Field(2000, description="a file with more pages is refused")
+    max_attempts: int = Field(
+        3, description="tries of a file that fails (or stops the ingest) before it is given up"
+    )
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
     actor: str | None = Field(None, description="who the trail names; default the OS user")
     search_engine: Literal["whoosh", "tantivy"] | None = Field(

@@ -2,20 +2,23 @@
 
 An original lives at `originals/sha256/ab/cd/<hash>`: its address is its SHA-256, so the same
 scan stored twice is one file, and a changed file can never hide under an old name. It is written
-once through a temporary file, flushed and renamed (a crash leaves no half file under a real
-address), checked against its hash, and made read-only. Nothing here ever rewrites an original;
-`destroy` removes one only when a record is disposed of at the end of its retention.
+once through a temporary file in `.incoming/`, flushed and renamed (a crash leaves no half file
+under a real address, only a leftover copy that the next ingest clears), checked against its
+hash, and made read-only. Nothing here ever rewrites an original; `destroy` removes one only
+when a record is disposed of at the end of its retention.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
 from pathlib import Path
 
+from sohoa.archive import crashpoints
+
 CHUNK = 1 << 20
+INCOMING = ".incoming"  # copies under way, beside `sha256/` on the same file system
 
 
 class StorageError(Exception):
@@ -29,6 +32,13 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def leftover_copies(root: Path) -> list[Path]:
+    """Copies a killed process left half-written in `.incoming/`: never originals (an original
+    only takes its address once complete and checked), so they can always be deleted."""
+    incoming = root / INCOMING
+    return sorted(incoming.iterdir()) if incoming.is_dir() else []
 
 
 def original_path(root: Path, sha256: str) -> Path:
@@ -48,11 +58,15 @@ def store(root: Path, source: Path, sha256: str) -> Path:
             raise StorageError(f"stored original {sha256} does not match its hash")
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    incoming = root / INCOMING
+    incoming.mkdir(exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=incoming, prefix="copy-")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, CHUNK)
+            while chunk := src.read(CHUNK):
+                out.write(chunk)
+                crashpoints.reached("mid-copy")
             out.flush()
             os.fsync(out.fileno())
         if sha256_of(tmp) != sha256:

@@ -10,6 +10,14 @@ pure Python, so worker threads would not run it side by side anyway, and one thr
 repair model (loaded once, shared) never has to be thread-safe. One file's failure is recorded on
 its job and the batch goes on.
 
+Nothing is lost when the process dies. Every file has its job row before any work; a batch cut
+short (killed, Ctrl-C, power cut) is taken up again by the same command, which skips the files
+it finished. Each document is saved in one transaction with its events; the search index is
+written after it, and a document saved but not yet indexed is marked (`index_pending`) and
+indexed by the next ingest. Only one ingest runs at a time (`archive.ingest_lock`); it starts
+by clearing what a killed one left (rendered pages, half-copied originals). A file that keeps
+failing, or keeps stopping the process, is tried `SOHOA_MAX_ATTEMPTS` times and then refused.
+
 Each page's text is stored in reading order (`layout`: left header block, right header block,
 body, recipients, signature) and repaired; the document's record metadata is then read from its
 first and last pages (`describe`).
@@ -25,10 +33,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, select
 
-from sohoa.archive import storage, trail
+from sohoa.archive import crashpoints, ingest_lock, storage, trail
 from sohoa.archive.models import Batch, Disposal, Document, IngestJob, Page, utcnow
 from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
@@ -42,7 +50,7 @@ from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
 from sohoa.iso_procedures import links, registry
 from sohoa.iso_procedures.rules import rule_links
-from sohoa.search import SearchIndex, document_pages, indexed_page
+from sohoa.search import SearchIndex, catch_up, document_pages, indexed_page
 
 
 @dataclass
@@ -111,27 +119,59 @@ class Ingester:
         self._procedures: list = []  # the procedures in force, for rule-based links
 
     def run(self, paths: list[str]) -> BatchReport:
-        """Ingest every file under `paths`; raise OcrUnavailable first if OCR cannot run, and
-        ProcedureError if the batch's procedure is unknown or retired."""
+        """Ingest every file under `paths`, taking up the batch of the same paths where it was
+        cut short. Raise OcrUnavailable first if OCR cannot run, IngestRunning if another
+        ingest holds the archive, and ProcedureError if the batch's procedure is unknown or
+        retired."""
         check_tesseract(self.settings.ocr_lang)
+        with ingest_lock.holding(self.settings, "sohoa ingest"):
+            self._clear_leftovers()
+            return self._run(paths)
+
+    def failed_files(self) -> tuple[list[str], list[str]]:
+        """The files whose last try failed, as they were named: those to try again (`sohoa
+        ingest --retry-failed`), and those given up after `max_attempts` tries."""
+        with Session(self.engine) as session:
+            failed = [job for job in _last_jobs(session).values() if job.state == "failed"]
+        limit = self.settings.max_attempts
+        given_up = {
+            job.path
+            for job in failed
+            if job.attempts >= limit and self._given_up(job, _sha256_now(job.path))
+        }
+        again = sorted(job.path for job in failed if job.path not in given_up)
+        return again, sorted(given_up)
+
+    def _clear_leftovers(self) -> None:
+        """What a killed ingest left: rendered pages, half-copied originals, and documents saved
+        but not yet indexed. Only ever run under the ingest lock: nothing else writes these."""
+        shutil.rmtree(self.settings.work_dir, ignore_errors=True)
+        for copy in storage.leftover_copies(self.settings.originals_dir):
+            copy.unlink(missing_ok=True)
+        catch_up(self.index, self.engine)
+
+    def _run(self, paths: list[str]) -> BatchReport:
         self._claimed = {}
         found = discover(paths)
         self._ready_procedures()
-        batch, job_ids = self._start_batch(paths, found)
+        batch, jobs = self._open_batch(paths, found)
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
         in_work: list[_InWork] = []
         pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
         try:
-            for job_id, item in zip(job_ids, found, strict=True):
+            for job, item in zip(jobs, found, strict=True):
+                if job.state != "pending":  # finished by the run that was cut short
+                    self._report(outcomes, job.id, self._finished_before(job))
+                    continue
                 try:
-                    started = self._begin_file(job_id, item, pool)
+                    started = self._begin_file(job, item, pool)
                 except Exception as error:  # an unforeseen file must not stop the batch
                     started = self._fail(
-                        job_id, FileOutcome(item.name, "failed"), _unexpected(error)
+                        job.id, FileOutcome(item.name, "failed"), _unexpected(error)
                     )
                 if isinstance(started, FileOutcome):
-                    self._report(outcomes, job_id, started)
+                    self._report(outcomes, job.id, started)
                 else:
                     in_work.append(started)
                 backlog = sum(len(w.futures) for w in in_work)
@@ -142,9 +182,9 @@ class Ingester:
             # On Ctrl-C, drop the queued pages instead of reading them all before stopping;
             # documents left `processing` are taken again when the same command runs again.
             pool.shutdown(wait=True, cancel_futures=True)
-        self._finish_batch(batch.id)
+        self._finish_batch(batch.id, {job.id for job in jobs})
         self._count_duplicate_pages(outcomes.values())
-        return BatchReport(batch.id, batch.started, [outcomes[j] for j in job_ids])
+        return BatchReport(batch.id, batch.started, [outcomes[job.id] for job in jobs])
 
     # -- the batch ---------------------------------------------------------------------------
 
@@ -173,26 +213,63 @@ class Ingester:
             )
         links.copy_codes(session, session.get(Document, document_id))
 
-    def _start_batch(self, paths: list[str], found: list[FoundFile]) -> tuple[Batch, list[int]]:
-        """Record the batch and one job per file before any work, so nothing goes unaccounted."""
+    def _open_batch(
+        self, paths: list[str], found: list[FoundFile]
+    ) -> tuple[Batch, list[IngestJob]]:
+        """The batch of these same paths that was cut short, taken up again, or else a new one;
+        with a job for every file before any work, so nothing goes unaccounted. A file that
+        failed before carries its count of attempts (and its last error) into its new job."""
         with Session(self.engine, expire_on_commit=False) as session:
-            batch = Batch(actor=self.actor, paths=list(paths))
-            session.add(batch)
-            session.flush()
-            jobs = [IngestJob(batch_id=batch.id, path=item.name) for item in found]
-            session.add_all(jobs)
-            self._event(
-                session,
-                "batch.started",
-                "batch",
-                batch.id,
-                {"paths": list(paths), "files": len(found)},
-            )
+            batch = _unfinished_batch(session, paths)
+            jobs: dict[str, IngestJob] = {}
+            if batch is None:
+                batch = Batch(actor=self.actor, paths=list(paths))
+                session.add(batch)
+                session.flush()
+                self._event(
+                    session,
+                    "batch.started",
+                    "batch",
+                    batch.id,
+                    {"paths": list(paths), "files": len(found)},
+                )
+            else:
+                jobs = {job.path: job for job in _jobs_of(session, batch.id)}
+                done = sum(1 for job in jobs.values() if job.state != "pending")
+                self._event(
+                    session, "batch.resumed", "batch", batch.id, {"files": len(found), "done": done}
+                )
+            before = _last_jobs(session)
+            for item in found:
+                if item.name not in jobs:
+                    jobs[item.name] = _new_job(batch.id, item.name, before.get(item.name))
+                    session.add(jobs[item.name])
             session.commit()
-            return batch, [job.id for job in jobs]
+            return batch, [jobs[item.name] for item in found]
 
-    def _finish_batch(self, batch_id: int) -> None:
+    def _finished_before(self, job: IngestJob) -> FileOutcome:
+        """The outcome of a file finished by an earlier run of this batch, as it was reported."""
+        outcome = FileOutcome(job.path, job.state, job.document_id, job.sha256, error=job.error)
+        if job.document_id is not None:
+            with Session(self.engine) as session:
+                outcome.pages = session.get(Document, job.document_id).page_count
+        return outcome
+
+    def _finish_batch(self, batch_id: int, taken: set[int]) -> None:
+        """Close the batch. A job of it that this run did not take (its file was gone when the
+        batch was taken up again) is failed, so the batch never ends with a file unaccounted."""
         with Session(self.engine) as session:
+            for job in _jobs_of(session, batch_id):
+                if job.state == "pending" and job.id not in taken:
+                    job.state, job.updated = "failed", utcnow()
+                    job.error = "the file was no longer there when the batch was taken up again"
+                    self._event(
+                        session,
+                        "ingest.failed",
+                        "ingest_job",
+                        job.id,
+                        {"name": job.path, "sha256": job.sha256, "error": job.error},
+                    )
             batch = session.get(Batch, batch_id)
             batch.finished = utcnow()
             states = session.exec(select(IngestJob.state).where(IngestJob.batch_id == batch_id))
@@ -224,12 +301,16 @@ class Ingester:
 
     # -- one file: hash, identify, store, render, queue its pages ---------------------------
 
-    def _begin_file(self, job_id: int, item: FoundFile, pool: ThreadPoolExecutor):
+    def _begin_file(self, job: IngestJob, item: FoundFile, pool: ThreadPoolExecutor):
+        job_id = job.id
         if item.error:
             return self._fail(job_id, FileOutcome(item.name, "failed"), item.error)
         outcome = FileOutcome(item.name, "failed")
         try:
             outcome.sha256 = storage.sha256_of(item.path)
+            given_up = self._given_up(job, outcome.sha256)
+            if given_up is not None:
+                return self._fail(job_id, outcome, given_up, tried=False)
             kind, mime = identify(item.path)
         except UnsupportedFile as error:
             return self._fail(job_id, outcome, str(error))
@@ -261,8 +342,21 @@ class Ingester:
         lang = self.settings.ocr_lang
         futures = [pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height) for p in pages]
         for future in futures:
-            future.add_done_callback(lambda _: self.progress.page_done())
+            future.add_done_callback(self._page_read)
         return _InWork(job_id, outcome, pages, futures, work_dir)
+
+    def _given_up(self, job: IngestJob, sha256: str) -> str | None:
+        """Why a file is not tried again: it failed, or stopped the ingest, on every one of its
+        `max_attempts` tries. The same file only: a scan replaced under its name starts afresh."""
+        limit = self.settings.max_attempts
+        if job.attempts < limit or job.sha256 not in (None, sha256):
+            return None
+        last = job.error or "each time the ingest was stopped while it read this file"
+        return f"given up after {job.attempts} attempts (SOHOA_MAX_ATTEMPTS); the last: {last}"
+
+    def _page_read(self, _future: Future) -> None:
+        self.progress.page_done()
+        crashpoints.reached("page-ocr")
 
     def _disposed(self, sha256: str) -> str | None:
         """Why a file is refused if it is a record disposed of at the end of its retention: its
@@ -339,13 +433,20 @@ class Ingester:
                     source="batch",
                     reason=f"ingested again with --procedure {self.procedure}",
                 )
-            session.commit()
             if linked is not None:
-                self.index.index_pages(document_pages(session, document_id))
+                session.get(Document, document_id).index_pending = True
+            session.commit()
+        if linked is not None:
+            with Session(self.engine) as session:
+                pages = document_pages(session, document_id)
+            self._write_index(document_id, pages)
         return outcome
 
-    def _fail(self, job_id: int, outcome: FileOutcome, error: str) -> FileOutcome:
-        """Record a failure on the job (and the document, if the original was stored)."""
+    def _fail(
+        self, job_id: int, outcome: FileOutcome, error: str, tried: bool = True
+    ) -> FileOutcome:
+        """Record a failure on the job (and the document, if the original was stored); a try
+        that ended before `_store` counted it is counted here, unless it was not `tried`."""
         outcome.status, outcome.error = "failed", error
         with Session(self.engine) as session:
             job = session.get(IngestJob, job_id)
@@ -355,6 +456,8 @@ class Ingester:
                 outcome.sha256,
                 utcnow(),
             )
+            if tried and outcome.document_id is None:
+                job.attempts += 1
             if outcome.document_id is not None:
                 document = session.get(Document, outcome.document_id)
                 document.status, document.error = "failed", error
@@ -420,6 +523,7 @@ class Ingester:
                 self._page_events(session, page, read.prepared)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
+            document.index_pending = True
             document.record_metadata = metadata
             described = metadata if problem is None else {**metadata, "error": problem}
             self._event(session, "document.described", "document", document_id, described)
@@ -436,9 +540,18 @@ class Ingester:
             )
             session.commit()
             name = document.name
-        self.index.index_pages(indexed_page(page, name, metadata) for page in pages)
+        self._write_index(document_id, [indexed_page(page, name, metadata) for page in pages])
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         return work.outcome
+
+    def _write_index(self, document_id: int, pages: list) -> None:
+        """Give the index a document just committed, then clear its `index_pending` mark: killed
+        in between, the next ingest writes it (`_clear_leftovers`)."""
+        crashpoints.reached("after-commit")
+        self.index.index_pages(pages)
+        with Session(self.engine) as session:
+            session.get(Document, document_id).index_pending = False
+            session.commit()
 
     def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
@@ -505,3 +618,38 @@ def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page,
 def _unexpected(error: Exception) -> str:
     message = str(error).strip().splitlines()
     return f"unexpected error: {type(error).__name__}: {message[0] if message else ''}"
+
+
+def _sha256_now(name: str) -> str | None:
+    """The file's hash as it is now, if it can be read (to see whether it was replaced)."""
+    try:
+        return storage.sha256_of(Path(name))
+    except OSError:
+        return None
+
+
+def _unfinished_batch(session: Session, paths: list[str]) -> Batch | None:
+    """The newest batch of exactly these paths that never finished (killed or interrupted)."""
+    unfinished = session.exec(
+        select(Batch).where(Batch.finished.is_(None)).order_by(Batch.id.desc())
+    )
+    return next((batch for batch in unfinished if batch.paths == list(paths)), None)
+
+
+def _jobs_of(session: Session, batch_id: int) -> list[IngestJob]:
+    return list(session.exec(select(IngestJob).where(IngestJob.batch_id == batch_id)))
+
+
+def _last_jobs(session: Session) -> dict[str, IngestJob]:
+    """Each file's newest job, by the name it was given: one query for a whole batch."""
+    newest = select(func.max(IngestJob.id)).group_by(IngestJob.path)
+    jobs = session.exec(select(IngestJob).where(IngestJob.id.in_(newest)))
+    return {job.path: job for job in jobs}
+
+
+def _new_job(batch_id: int, name: str, before: IngestJob | None) -> IngestJob:
+    """A file's job in a batch; after a failed try, its attempts and last error carried on."""
+    job = IngestJob(batch_id=batch_id, path=name)
+    if before is not None and before.state == "failed":
+        job.attempts, job.sha256, job.error = before.attempts, before.sha256, before.error
+    return job

@@ -117,6 +117,8 @@ class SearchIndex(Protocol):
 
     def page_count(self) -> int: ...
 
+    def pages_by_document(self) -> dict[int, int]: ...  # document id → pages indexed
+
     def vocabulary(self): ...  # a `search.suggest.Vocabulary`
 
 

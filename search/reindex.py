@@ -16,8 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
+from sohoa.archive.models import Document
 from sohoa.search.engine import SearchIndex
 from sohoa.search.source import archive_page_count, document_batches, document_pages
 
@@ -76,3 +77,21 @@ def ready_index(
             on_rebuild(problem)
         reindex(index, database, progress, resume=True)
     return index
+
+
+def catch_up(index: SearchIndex, database: Engine) -> int:
+    """Write the documents the index is owed (`Document.index_pending`: saved, then the process
+    was killed before the index took them) and clear their mark; return how many. Each is
+    written from the database as it is now, so writing one twice does no harm."""
+    with Session(database) as session:
+        owed = session.exec(select(Document.id).where(Document.index_pending)).all()
+    for document_id in owed:
+        with Session(database) as session:
+            pages = document_pages(session, document_id)
+            if pages:
+                index.index_pages(pages)
+            else:  # not (or no longer) an ingested document: the index must not hold it
+                index.delete(document_id)
+            session.get(Document, document_id).index_pending = False
+            session.commit()
+    return len(owed)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import tantivy
 
+from sohoa.archive import crashpoints
 from sohoa.search.analysis import folded_analyzer
 from sohoa.search.engine import IndexedPage, SearchResults, checked_page
 from sohoa.search.query import parse
@@ -37,6 +38,9 @@ SEGMENT_PAGES = 50_000  # a rebuild commits (and checkpoints) every this many pa
 LIKE_TERMS = 15
 Q = tantivy.Query
 _SCHEMA = schema()
+
+
+UNSIGNED = tantivy.FieldType.Unsigned
 
 
 class TantivyIndex:
@@ -118,6 +122,21 @@ class TantivyIndex:
     def page_count(self) -> int:
         searcher = self._searcher()
         return searcher.search(Q.term_query(self._open().schema, "entry", PAGE), 1).count
+
+    def pages_by_document(self) -> dict[int, int]:
+        """How many pages of each document the index holds (a terms count over the page
+        entries' `document_id`, in Tantivy): what `sohoa doctor` compares with the database."""
+        searcher, schema = self._searcher(), self._open().schema
+        pages = Q.term_query(schema, "entry", PAGE)
+        total, counts, low = searcher.search(pages, 1).count, {}, 0
+        while sum(counts.values()) < total:  # by ranges of ids: Tantivy counts 65,000 at most
+            ids = Q.range_query(schema, "document_id", UNSIGNED, low, low + 49_999)
+            these = Q.boolean_query([(MUST, pages), (MUST, ids)])
+            terms = {"d": {"terms": {"field": "document_id", "size": 50_000}}}
+            for bucket in searcher.aggregate(these, terms)["d"]["buckets"]:
+                counts[int(bucket["key"])] = int(bucket["doc_count"])
+            low += 50_000
+        return counts
 
     def vocabulary(self) -> TantivyVocabulary:
         """The index's words and on how many pages each is (see `search.suggest`)."""
@@ -398,5 +417,6 @@ def _delete(writer, document_id: int) -> None:
 
 
 def _commit(writer) -> None:
+    crashpoints.reached("mid-index-commit")
     writer.commit()
     writer.wait_merging_threads()

@@ -17,12 +17,14 @@ import os
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index
 from whoosh.query import NumericRange, Term
 
+from sohoa.archive import crashpoints
 from sohoa.search.engine import IndexedPage, SearchResults, checked_page
 from sohoa.search.query import parse
 from sohoa.search.results import assemble, highlight_terms, no_facets
@@ -133,6 +135,13 @@ class WhooshIndex:
     def page_count(self) -> int:
         with self._lock:
             return self._current_searcher().doc_count()
+
+    def pages_by_document(self) -> dict[int, int]:
+        """How many pages of each document the index holds: what `sohoa doctor` compares
+        with the database. Reads every page's stored id, so it is for checks, not searches."""
+        with self._lock:
+            reader = self._current_searcher().reader()
+            return dict(Counter(fields["document_id"] for _, fields in reader.iter_docs()))
 
     def vocabulary(self) -> WhooshVocabulary:
         """The index's words and on how many pages each is (see `search.suggest`)."""
@@ -375,4 +384,18 @@ def _writer(directory: Path, processes: int = 1):
     ix = index.open_dir(str(directory))
     if processes > 1:
         return ix.writer(timeout=WRITER_TIMEOUT_SECONDS, procs=processes, multisegment=True)
-    return ix.writer(timeout=WRITER_TIMEOUT_SECONDS)
+    return _with_crash_point(ix.writer(timeout=WRITER_TIMEOUT_SECONDS))
+
+
+def _with_crash_point(writer):
+    """The writer, with the `mid-index-commit` crash point (archive.crashpoints) where a
+    commit has written its segment's files but not yet the table of contents that makes them
+    part of the index: the moment a kill is most likely to leave debris."""
+    commit_toc = writer._commit_toc
+
+    def _commit_toc(*args, **kwargs):
+        crashpoints.reached("mid-index-commit")
+        return commit_toc(*args, **kwargs)
+
+    writer._commit_toc = _commit_toc
+    return writer

@@ -49,8 +49,8 @@ def store_original(settings: Settings, source: Path, content: bytes) -> str:
     return sha
 
 
-def run_json(home: Path, *args: str):
-    return json.loads(run_sohoa(home, *args, "--json").stdout)
+def run_json(home: Path, *args: str, env: dict | None = None):
+    return json.loads(run_sohoa(home, *args, "--json", env=env).stdout)
 
 
 @pytest.fixture(params=ENGINES)
