@@ -25,11 +25,20 @@ VOWELS = set("aăâeêioôơuưy")
 MARKED_VOWELS = set("ăâêôơư")
 
 _WORD = re.compile(r"\w+")
+_QUALITY_LEFT = re.compile("[\u0302\u0306]")
+_TONE_FIRST = re.compile("([aeoAEO])([\u0300\u0301\u0303\u0309])([\u0302\u0306])")
 
 
 def nfc(text: str) -> str:
-    """Unicode NFC: OCR engines, Word and old web pages mix NFC and NFD."""
-    return unicodedata.normalize("NFC", text)
+    """Unicode NFC: OCR engines, Word and old web pages mix NFC and NFD. OCR also writes a tone
+    before the vowel's circumflex or breve (e, U+0300, U+0302), which NFC cannot make one letter
+    of (it gives `è` with a circumflex on top); Vietnamese has no such letter, so the two marks
+    are swapped first (`ề`)."""
+    text = unicodedata.normalize("NFC", text)
+    if _QUALITY_LEFT.search(text) is None:  # nearly all text: no circumflex or breve left over
+        return text
+    decomposed = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _TONE_FIRST.sub(r"\1\3\2", decomposed))
 
 
 def normalize(text: str) -> str:
@@ -40,14 +49,30 @@ def normalize(text: str) -> str:
     changed = {w: placed for w in set(_WORD.findall(text)) if (placed := place_tone(w)) != w}
     if not changed:
         return text
-    return _WORD.sub(lambda m: changed.get(m.group(), m.group()), text)
+    return replace_words(text, changed)
+
+
+def replace_words(text: str, changed: dict[str, str]) -> str:
+    """`text` (NFC) with its words (runs of `\\w`) replaced as `changed` says, except a word a
+    combining mark follows: the mark belongs to its last letter (a second tone OCR left on
+    `hoạ̀`), and moving the word's tone would put the mark on another letter, out of NFC."""
+
+    def replaced(match: re.Match[str]) -> str:
+        word, end = match.group(), match.end()
+        if end < len(text) and unicodedata.combining(text[end]):
+            return word
+        return changed.get(word, word)
+
+    return _WORD.sub(replaced, text)
 
 
 def fold(text: str) -> str:
-    """Remove every diacritic and turn `đ` into `d`: `Kế hoạch` → `Ke hoach`."""
+    """Remove every diacritic and turn `đ` into `d`: `Kế hoạch` → `Ke hoach`. The rest is put
+    back in NFC: NFD also splits letters that have no diacritic (a Hangul syllable into its
+    jamo), and a folded word must be the same string as the word typed or indexed elsewhere."""
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.replace("đ", "d").replace("Đ", "D")
+    return nfc(stripped.replace("đ", "d").replace("Đ", "D"))
 
 
 def syllables(text: str) -> list[str]:

@@ -114,7 +114,7 @@ class PageWords:
         forms = {word: _forms(word) for word in set(words)}
         moved = {word: placed for word, (placed, _) in forms.items() if placed != word}
         if moved:  # as `archive.text.normalize` does, with the words already found
-            text = WORD.sub(lambda m: moved.get(m.group(), m.group()), text)
+            text = vietnamese.replace_words(text, moved)
         folded = [forms[word][1] for word in words]
         changed = ""
         if page.raw_text and page.raw_text != page.text:
