@@ -118,7 +118,8 @@ class PageWords:
         folded = [forms[word][1] for word in words]
         changed = ""
         if page.raw_text and page.raw_text != page.text:
-            others = set(WORD.findall(page.raw_text)).difference(forms)  # most are the same
+            raw = WORD.findall(vietnamese.nfc(page.raw_text))  # as `search.analysis` cuts it
+            others = set(raw).difference(forms)  # most are the same
             kept = {form for _, form in forms.values()}
             changed = " ".join(sorted({folded_form(word) for word in others} - kept))
         values = [folded] + [[folded_form(w) for w in WORD.findall(value)] for value in searched]
