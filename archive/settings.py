@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite in home")
     ocr_lang: str = Field("vie", description="Tesseract language model")
     ocr_dpi: int = Field(300, description="resolution PDF pages are rendered at for OCR")
+    ocr_page_timeout: float = Field(
+        180, gt=0, description="seconds OCR may take on one page before it is stopped"
+    )
     workers: int = Field(default_factory=_default_workers, description="pages OCR'd at once")
     max_pages: int = Field(2000, description="a file with more pages is refused")
     max_attempts: int = Field(

@@ -5,6 +5,12 @@ rebuilt from the words, so text and boxes can never disagree and no page is reco
 Tesseract is given the page's file path, not an image object, so nothing is re-encoded on the way.
 Each run is limited to one thread (`OMP_THREAD_LIMIT=1`): sohoa runs pages side by side, one per
 core, which is faster than letting every Tesseract fight for all cores.
+
+A run may be given a time limit: Tesseract can hang on a damaged or pathological image, and one
+page must not hold up a whole batch. pytesseract stops the process past the limit; that, and a
+Tesseract that exits with an error, become `OcrTimeout` and `OcrFailed`, so the caller can record
+the page as unread and go on with the document. (pytesseract sends SIGTERM, then SIGKILL a second
+later without waiting for it: a Tesseract that ignores SIGTERM is left a zombie until sohoa ends.)
 """
 
 from __future__ import annotations
@@ -22,6 +28,18 @@ INSTALL_HINT = "apt-get install tesseract-ocr tesseract-ocr-vie tesseract-ocr-os
 
 class OcrUnavailable(Exception):
     """Tesseract or its language model is missing; the message says what to install."""
+
+
+class OcrTimeout(Exception):
+    """Tesseract ran past the page's time limit and was stopped."""
+
+    @classmethod
+    def after(cls, seconds: float) -> OcrTimeout:
+        return cls(f"OCR took longer than {seconds:g} s on this page (SOHOA_OCR_PAGE_TIMEOUT)")
+
+
+class OcrFailed(Exception):
+    """Tesseract exited with an error on this page; the message is Tesseract's."""
 
 
 @dataclass
@@ -51,37 +69,51 @@ def check_tesseract(lang: str) -> str:
     return version
 
 
-def ocr_page(image: Path, lang: str, dpi: int) -> PageText:
-    """Recognise one page image: its text (lines and paragraphs kept) and its words with boxes."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"
-    data = pytesseract.image_to_data(
-        str(image), lang=lang, config=f"--dpi {dpi}", output_type=pytesseract.Output.DICT
-    )
-    return page_text(_words(data))
+def ocr_page(image: Path, lang: str, dpi: int, timeout: float | None = None) -> PageText:
+    """Recognise one page image: its text (lines and paragraphs kept) and its words with boxes.
+    Tesseract is stopped after `timeout` seconds (None: no limit)."""
+    return page_text(_words(_tesseract(str(image), lang, f"--dpi {dpi}", timeout)))
 
 
-def ocr_region(image: Path, box: tuple[int, int, int, int], lang: str, dpi: int) -> list[dict]:
+def ocr_region(
+    image: Path, box: tuple[int, int, int, int], lang: str, dpi: int, timeout: float | None = None
+) -> list[dict]:
     """The words in one region of a page (left, top, right, bottom), read as a single block
     (`--psm 6`), with boxes in page coordinates and line numbers after the page's own. Used
     where page segmentation fails: a signature block under a seal, which Tesseract reads as a
     picture on the whole page but as text on its own. A colour block is read from its red
     channel, where the seal is as light as the paper (see `prepare.drop_red_ink`)."""
-    os.environ["OMP_THREAD_LIMIT"] = "1"
     with Image.open(image) as page:
         crop = page.crop(box)
         crop.load()
     if crop.mode == "RGB":  # the block's red seal lifted, however little red the page has
         crop = crop.getchannel("R")
-    data = pytesseract.image_to_data(
-        crop, lang=lang, config=f"--dpi {dpi} --psm 6", output_type=pytesseract.Output.DICT
-    )
-    words = _words(data)
+    words = _words(_tesseract(crop, lang, f"--dpi {dpi} --psm 6", timeout))
     for word in words:
         word["box"][0] += box[0]
         word["box"][1] += box[1]
         word["line"] += REGION_LINES
         word["par"] = [word["par"][0] + REGION_LINES, word["par"][1]]
     return words
+
+
+def _tesseract(image: str | Image.Image, lang: str, config: str, timeout: float | None) -> dict:
+    """One Tesseract run's words (TSV, as a dict of columns), stopped after `timeout` seconds."""
+    if timeout is not None and timeout <= 0:  # pytesseract reads 0 as "no limit"
+        raise OcrTimeout.after(0)
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        return pytesseract.image_to_data(
+            image, lang=lang, config=config, output_type=pytesseract.Output.DICT, timeout=timeout
+        )
+    except pytesseract.TesseractError as error:
+        ended = f"exit {error.status}" if error.status >= 0 else f"signal {-error.status}"
+        detail = f": {error.message}" if error.message else ""
+        raise OcrFailed(f"Tesseract failed on this page ({ended}){detail}") from error
+    except RuntimeError as error:
+        if str(error) != "Tesseract process timeout":  # how pytesseract says it stopped one
+            raise
+        raise OcrTimeout.after(timeout or 0) from error
 
 
 def page_text(words: list[dict]) -> PageText:

@@ -6,15 +6,18 @@ pages with seals, the signer was missing on a third of them). Read on its own as
 text (`--psm 6`), the same region gives its lines back. So when a page has a foot (`Nơi nhận`
 or a signing authority), the region right of the recipients is read again, and its words
 replace the first reading's there if more of them are confident words.
+
+A page's time limit covers all of it: each Tesseract run is given what is left of it.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.ingest.layout import Layout, foot_region, read_layout
-from sohoa.ingest.ocr import PageText, ocr_page, ocr_region, page_text
+from sohoa.ingest.ocr import OcrTimeout, PageText, ocr_page, ocr_region, page_text
 from sohoa.ingest.prepare import drop_red_ink
 
 CONFIDENT = 0.8  # a word read at least this confidently counts as read
@@ -29,20 +32,47 @@ class ReadPage:
     prepared: list[str]
 
 
-def read_page(image: Path, lang: str, dpi: int, width: int, height: int) -> ReadPage:
-    """Prepare and OCR one page image (runs in a worker thread)."""
+def read_page(
+    image: Path, lang: str, dpi: int, width: int, height: int, *, timeout: float | None = None
+) -> ReadPage:
+    """Prepare and OCR one page image (runs in a worker thread). Past `timeout` seconds for the
+    whole page (None: no limit), Tesseract is stopped and `OcrTimeout` raised; a Tesseract error
+    is `OcrFailed`."""
+    try:
+        return _read(image, lang, dpi, width, height, _Budget(timeout))
+    except OcrTimeout as error:  # said with the page's limit, not what was left of it
+        raise OcrTimeout.after(timeout or 0) from error
+
+
+def _read(image: Path, lang: str, dpi: int, width: int, height: int, budget: _Budget) -> ReadPage:
     prepared = drop_red_ink(image)
-    text = ocr_page(image, lang, dpi)
+    text = ocr_page(image, lang, dpi, timeout=budget.left())
     layout = read_layout(text.words, width, height)
     region = foot_region(layout)
     if region is not None:
-        again = ocr_region(image, region, lang, dpi)
+        again = ocr_region(image, region, lang, dpi, timeout=budget.left())
         before = [w for w in text.words if _inside(w, region)]
         if _read_words(again) > _read_words(before):
             text = page_text([w for w in text.words if not _inside(w, region)] + again)
             layout = read_layout(text.words, width, height)
             prepared.append("reread-signature")
     return ReadPage(text, layout, prepared)
+
+
+class _Budget:
+    """The seconds left of a page's time limit, for the next Tesseract run."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise OcrTimeout.after(self.seconds or 0)
+        return left
 
 
 def _inside(word: dict, region: tuple[int, int, int, int]) -> bool:
