@@ -52,6 +52,7 @@ class Settings(BaseSettings):
         3, description="tries of a file that fails (or stops the ingest) before it is given up"
     )
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
+    max_file_bytes: int = Field(2 << 30, description="a larger file is refused before it is read")
     actor: str | None = Field(None, description="who the trail names; default the OS user")
     search_engine: Literal["whoosh", "tantivy"] | None = Field(
         None, description="search engine, over the archive's own choice (sohoa reindex --engine)"

@@ -1,60 +1,149 @@
 """Discover: turn the paths an archivist gives into the list of files to ingest.
 
 Folders are walked recursively in a stable (sorted) order. Hidden files (`.DS_Store`, `._scan.pdf`
-left by macOS, `.~lock` files) are not scans and are passed over; symbolic links to folders are
-not followed, so a link loop cannot trap the walk. A path that does not exist is kept in the list
-with its error, so the archivist sees it in the report instead of it vanishing.
+left by macOS, `.~lock` files) are not scans and are passed over. Everything else found is
+listed, and what cannot be ingested is listed with its reason, so the archivist sees it in the
+report instead of it vanishing: a path that does not exist, a broken or looping symbolic link, a
+named pipe or a device (reading one would wait forever or never end), a folder that cannot be
+listed, a file above `max_file_bytes`. Symbolic links to folders are not followed, so a link loop
+cannot trap the walk; each is listed, so the files behind it are not silently left out.
+
+A file name on Linux is any bytes but `/` and NUL: not always UTF-8, and it may hold a newline or
+a terminal escape. `FoundFile.name` is the name made readable (`readable`), which the database,
+the trail, JSON and the terminal can all hold; `FoundFile.path` is the real path, to open.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 
 @dataclass(frozen=True)
 class FoundFile:
-    """A file to ingest. `name` is the path as the archivist gave it (joined under a folder)."""
+    """A file to ingest. `name` is the path as the archivist gave it (joined under a folder),
+    made readable; `path` opens it."""
 
     name: str
     path: Path
     error: str | None = None
 
 
-def discover(paths: list[str]) -> list[FoundFile]:
-    """Every file named, or inside a folder named, in order; duplicates of the same path once."""
+def discover(paths: list[str], max_file_bytes: int | None = None) -> list[FoundFile]:
+    """Every file named, or inside a folder named, in order; duplicates of the same path once.
+    A file larger than `max_file_bytes` is listed with its error, before anything reads it."""
     found: list[FoundFile] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
     for given in paths:
-        for item in _expand(given):
-            key = item.path.resolve() if item.error is None else item.path
+        for item in _expand(given, max_file_bytes):
+            key = os.path.realpath(item.path) if item.error is None else str(item.path)
             if key not in seen:
                 seen.add(key)
                 found.append(item)
     return found
 
 
-def _expand(given: str) -> list[FoundFile]:
-    path = Path(given)
-    if path.is_dir():
-        return list(_walk(given))
-    if path.is_file():
-        return [FoundFile(given, path)]
-    if path.exists():
-        return [FoundFile(given, path, "not a regular file")]
-    return [FoundFile(given, path, "no such file or folder")]
+def readable(name: str) -> str:
+    """`name` as people and the database can hold it: bytes that are not UTF-8 as `\\xff`, and
+    control or invisible characters (newline, tab, terminal escape, right-to-left override) as
+    `\\n`, `\\t`, `\\x1b`, `\\u202e`, so a name cannot break a report's line, colour the
+    terminal or pass for another. Vietnamese and other printable letters are kept as they are."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
 
-def _walk(folder: str):
-    for root, dirs, files in os.walk(folder, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+def _expand(given: str, max_file_bytes: int | None) -> list[FoundFile]:
+    try:
+        status = os.stat(given)
+    except OSError as error:
+        return [_unreachable(given, error)]
+    if stat.S_ISDIR(status.st_mode):
+        return list(_walk(given, max_file_bytes))
+    return [_entry(given, status, max_file_bytes)]
+
+
+def _walk(folder: str, max_file_bytes: int | None):
+    unlisted: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=unlisted.append, followlinks=False):
+        yield from (_unlisted(error) for error in unlisted)
+        unlisted.clear()
+        linked = [d for d in dirs if not d.startswith(".") and os.path.islink(_join(root, d))]
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
+        for name in sorted([*files, *linked]):
             if name.startswith("."):
                 continue
-            joined = os.path.join(root, name)
-            path = Path(joined)
-            if path.is_file():
-                yield FoundFile(joined, path)
-            else:
-                yield FoundFile(joined, path, "not a regular file (broken link or device)")
+            joined = _join(root, name)
+            if name in linked:
+                yield FoundFile(readable(joined), Path(joined), _folder_link(root, joined))
+                continue
+            try:
+                status = os.stat(joined)
+            except OSError as error:
+                yield _unreachable(joined, error)
+                continue
+            yield _entry(joined, status, max_file_bytes)
+    yield from (_unlisted(error) for error in unlisted)
+
+
+def _join(root: str, name: str) -> str:
+    return os.path.join(root, name)
+
+
+def _folder_link(root: str, link: str) -> str:
+    target, here = os.path.realpath(link), os.path.realpath(root)
+    if here == target or here.startswith(target + os.sep):
+        return "a symbolic link loop (a link back to a folder above it): not followed"
+    return "a link to a folder: not followed (give the folder itself to ingest it)"
+
+
+def _entry(name: str, status: os.stat_result, max_file_bytes: int | None) -> FoundFile:
+    """A file that exists: a regular file within the size limit, or listed with why not."""
+    mode = status.st_mode
+    if stat.S_ISREG(mode):
+        if max_file_bytes is not None and status.st_size > max_file_bytes:
+            return FoundFile(readable(name), Path(name), _too_large(status.st_size, max_file_bytes))
+        return FoundFile(readable(name), Path(name))
+    if stat.S_ISFIFO(mode):
+        what = "a named pipe (FIFO)"
+    elif stat.S_ISSOCK(mode):
+        what = "a socket"
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        what = "a device"
+    else:
+        what = "not a regular file"
+    return FoundFile(readable(name), Path(name), f"{what}, not a file: not read")
+
+
+def _unreachable(name: str, error: OSError) -> FoundFile:
+    """A path `stat` fails on: missing, a link that leads nowhere or to itself, or unreadable."""
+    if error.errno == errno.ELOOP:
+        message = "a symbolic link loop (the link leads back to itself)"
+    elif error.errno == errno.ENOENT and os.path.islink(name):
+        message = f"a broken symbolic link (to {readable(os.readlink(name))}, which is missing)"
+    elif error.errno == errno.ENOENT:
+        message = "no such file or folder"
+    else:
+        message = f"cannot read: {error.strerror or error}"
+    return FoundFile(readable(name), Path(name), message)
+
+
+def _unlisted(error: OSError) -> FoundFile:
+    """A folder the walk could not list (no permission, removed meanwhile)."""
+    name = os.fsdecode(error.filename)
+    return FoundFile(readable(name), Path(name), f"cannot list the folder: {error.strerror}")
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"{_bytes(size)}, above the limit of {_bytes(limit)} (SOHOA_MAX_FILE_BYTES): not read"
+
+
+def _bytes(size: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.1f} {unit} ({size:,} bytes)"
+    return f"{size} bytes"

@@ -41,7 +41,7 @@ from sohoa.archive.models import Batch, Disposal, Document, IngestJob, Page, utc
 from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
 from sohoa.ingest.describe import describe
-from sohoa.ingest.discover import FoundFile, discover
+from sohoa.ingest.discover import FoundFile, discover, readable
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout
 from sohoa.ingest.ocr import check_tesseract
@@ -152,9 +152,9 @@ class Ingester:
 
     def _run(self, paths: list[str]) -> BatchReport:
         self._claimed = {}
-        found = discover(paths)
+        found = discover(paths, self.settings.max_file_bytes)
         self._ready_procedures()
-        batch, jobs = self._open_batch(paths, found)
+        batch, jobs = self._open_batch([readable(p) for p in paths], found)
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
         in_work: list[_InWork] = []
