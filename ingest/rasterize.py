@@ -14,15 +14,34 @@ which PNM cannot carry, travels beside the file in `PageImage.dpi`.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from pdf2image import convert_from_path, pdfinfo_from_path
-from pdf2image.exceptions import PDFInfoNotInstalledError, PDFPageCountError, PDFSyntaxError
-from PIL import Image, ImageOps, ImageSequence
+from pdf2image.exceptions import (
+    PDFInfoNotInstalledError,
+    PDFPageCountError,
+    PDFPopplerTimeoutError,
+    PDFSyntaxError,
+)
+from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
 A4_WIDTH_INCHES = 8.27
 POINTS_PER_INCH = 72
+# What Pillow raises on damaged image data: a fuzzing run over mutated TIFF, PNG and JPEG files
+# met all of these (TypeError "Missing dimensions", KeyError from an unknown TIFF compression).
+DAMAGED = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    EOFError,
+    struct.error,
+)
+PDFINFO_SECONDS = 60  # pdfinfo answers in milliseconds; a PDF it chews on longer is hostile
 
 
 class RasterizeError(Exception):
@@ -57,42 +76,57 @@ def rasterize(source: Path, kind: str, out_dir: Path, dpi: int, limits: Limits) 
 
 
 def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> list[PageImage]:
-    info = _pdf_info(source)
+    info = _pdf_info(source, limits.max_pages)
     pages = int(info.get("Pages", 0))
     if pages == 0:
         raise RasterizeError("the PDF has no pages")
     _check_page_count(pages, limits)
-    width_pt, height_pt = _pdf_page_size(info)
-    _check_pixels(
-        1, round(width_pt / POINTS_PER_INCH * dpi), round(height_pt / POINTS_PER_INCH * dpi), limits
-    )
+    for number, (width_pt, height_pt) in enumerate(_pdf_page_sizes(info, pages), 1):
+        width, height = (
+            round(width_pt / POINTS_PER_INCH * dpi),
+            round(height_pt / POINTS_PER_INCH * dpi),
+        )
+        _check_pixels(number, width, height, limits)
     try:
         paths = convert_from_path(
             source, dpi=dpi, output_folder=out_dir, fmt="ppm", paths_only=True, thread_count=1
         )
     except (PDFPageCountError, PDFSyntaxError) as error:
         raise RasterizeError(f"cannot render the PDF: {_first_line(error)}") from error
+    if len(paths) != pages:
+        raise RasterizeError(f"cannot render the PDF: poppler made {len(paths)} of {pages} pages")
     return [_page_from_file(number, Path(path), dpi) for number, path in enumerate(paths, 1)]
 
 
-def _pdf_info(source: Path) -> dict:
+def _pdf_info(source: Path, max_pages: int) -> dict:
+    """pdfinfo's fields, with every page's size up to `max_pages` (`Page    2 size: ...`): any
+    page, not only the first, may be the one too large to render."""
     try:
-        return pdfinfo_from_path(source)
+        return pdfinfo_from_path(source, first_page=1, last_page=max_pages, timeout=PDFINFO_SECONDS)
     except PDFInfoNotInstalledError as error:
         raise RasterizeError("poppler is not installed: apt-get install poppler-utils") from error
+    except PDFPopplerTimeoutError as error:
+        raise RasterizeError(
+            f"not a readable PDF: pdfinfo gave no answer in {PDFINFO_SECONDS} s"
+        ) from error
     except (PDFPageCountError, PDFSyntaxError) as error:
         message = _poppler_message(error)
         if "password" in message.lower():
             raise RasterizeError("the PDF is encrypted (password protected)") from error
+        if "Invalid page count 0" in str(error):
+            raise RasterizeError("the PDF has no pages") from error
         raise RasterizeError(f"not a readable PDF (damaged or truncated): {message}") from error
 
 
-def _pdf_page_size(info: dict) -> tuple[float, float]:
-    """Size of the first page in points, from pdfinfo's `Page size: 595.276 x 841.89 pts (A4)`."""
-    match = re.match(r"\s*([\d.]+)\s*x\s*([\d.]+)", str(info.get("Page size", "")))
-    if not match:
-        return 595.0, 842.0
-    return float(match.group(1)), float(match.group(2))
+def _pdf_page_sizes(info: dict, pages: int) -> list[tuple[float, float]]:
+    """Each page's size in points, from pdfinfo's `Page    2 size: 595.276 x 841.89 pts (A4)`;
+    a page pdfinfo gives no size for is taken as A4."""
+    sizes = []
+    for number in range(1, pages + 1):
+        field = str(info.get(f"Page {number:4d} size", ""))
+        match = re.match(r"\s*([\d.]+)\s*x\s*([\d.]+)", field)
+        sizes.append((float(match.group(1)), float(match.group(2))) if match else (595.0, 842.0))
+    return sizes
 
 
 def _rasterize_image(source: Path, out_dir: Path, limits: Limits) -> list[PageImage]:
@@ -105,9 +139,14 @@ def _rasterize_image(source: Path, out_dir: Path, limits: Limits) -> list[PageIm
                 for number, frame in enumerate(ImageSequence.Iterator(image), 1)
             ]
     except Image.DecompressionBombError as error:
-        raise RasterizeError(f"image too large: {error}") from error
-    except OSError as error:  # truncated, corrupt or undecodable data
-        raise RasterizeError(f"cannot read the image: {_first_line(error)}") from error
+        raise RasterizeError(_bomb(error, limits)) from error
+    except UnidentifiedImageError as error:
+        raise RasterizeError("cannot read the image: its header is damaged") from error
+    except DAMAGED as error:
+        if isinstance(error, OSError) and error.errno:  # the system's, not the data's: disk full
+            raise RasterizeError(f"cannot render the image: {error.strerror}") from error
+        reason = _reason(error)
+        raise RasterizeError(f"cannot read the image (damaged or truncated): {reason}") from error
 
 
 def _save_frame(number: int, frame: Image.Image, out_dir: Path, limits: Limits) -> PageImage:
@@ -147,6 +186,26 @@ def _check_pixels(number: int, width: int, height: int, limits: Limits) -> None:
             f"page {number} is {width}×{height} pixels ({width * height / 1e6:.0f} MP), above the "
             f"limit of {limits.max_page_pixels / 1e6:.0f} MP (SOHOA_MAX_PAGE_PIXELS)"
         )
+
+
+def _bomb(error: Image.DecompressionBombError, limits: Limits) -> str:
+    """Pillow refuses a header it takes for a decompression bomb before sohoa sees the size
+    (above 2 × `Image.MAX_IMAGE_PIXELS`, 179 MP); its figure, in sohoa's words."""
+    match = re.search(r"\((\d+) pixels\)", str(error))
+    if match is None:
+        return f"the image is too large to decode safely: {_first_line(error)}"
+    pixels, limit = int(match.group(1)), min(limits.max_page_pixels, 2 * Image.MAX_IMAGE_PIXELS)
+    return (
+        f"page 1 is {pixels / 1e6:.0f} MP, above the limit of {limit / 1e6:.0f} MP "
+        "(SOHOA_MAX_PAGE_PIXELS): a decompression bomb, not decoded"
+    )
+
+
+def _reason(error: Exception) -> str:
+    """The library's one-line complaint, with its exception name when it says little alone."""
+    if isinstance(error, OSError):
+        return _first_line(error)
+    return f"{type(error).__name__}: {_first_line(error)}"
 
 
 def _poppler_message(error: Exception) -> str:
