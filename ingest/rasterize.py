@@ -81,12 +81,8 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
     if pages == 0:
         raise RasterizeError("the PDF has no pages")
     _check_page_count(pages, limits)
-    for number, (width_pt, height_pt) in enumerate(_pdf_page_sizes(info, pages), 1):
-        width, height = (
-            round(width_pt / POINTS_PER_INCH * dpi),
-            round(height_pt / POINTS_PER_INCH * dpi),
-        )
-        _check_pixels(number, width, height, limits)
+    for number, (width, height) in enumerate(_pdf_page_sizes(info, pages), 1):
+        _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
     try:
         paths = convert_from_path(
             source, dpi=dpi, output_folder=out_dir, fmt="ppm", paths_only=True, thread_count=1
@@ -127,6 +123,10 @@ def _pdf_page_sizes(info: dict, pages: int) -> list[tuple[float, float]]:
         match = re.match(r"\s*([\d.]+)\s*x\s*([\d.]+)", field)
         sizes.append((float(match.group(1)), float(match.group(2))) if match else (595.0, 842.0))
     return sizes
+
+
+def _pixels(points: float, dpi: int) -> int:
+    return round(points / POINTS_PER_INCH * dpi)
 
 
 def _rasterize_image(source: Path, out_dir: Path, limits: Limits) -> list[PageImage]:
