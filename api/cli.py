@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sohoa.api import objects
+from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
 from sohoa.archive.ingest_lock import IngestRunning
@@ -382,6 +383,109 @@ def doctor() -> None:
             "  pip install 'sohoa[tantivy]'\n"
             "  sohoa reindex --engine tantivy"
         )
+
+
+@app.command("backup")
+def backup_archive(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="a new or empty folder, or one an earlier backup wrote (updated)"
+        ),
+    ],
+    index: Annotated[
+        bool, typer.Option("--index", help="copy the search index too (else rebuilt on restore)")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Copy the archive into DIR while it may be in use: the database (SQLite online backup),
+    the originals it references, the signing key, the index with --index; a manifest last."""
+    settings = Settings()
+    try:
+        with _bar("copying originals") as progress:
+            done = backups.backup(settings, folder, index, progress)
+    except backups.BackupError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot back up to {folder}: {error.strerror or error}")
+    for note in done.notes:
+        err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
+    originals = {
+        "copied": done.copied,
+        "kept": done.kept,
+        "repaired": done.repaired,
+        "removed": done.removed,
+    }
+    if as_json:
+        _print_json(
+            {
+                "path": str(done.path),
+                "manifest": done.manifest,
+                "originals": originals,
+                "notes": done.notes,
+            }
+        )
+        return
+    manifest, counts = done.manifest, done.manifest["counts"]
+    sealed = manifest["checkpoint"]["tree_size"] if manifest["checkpoint"] else 0
+    changes = ", ".join(f"{n} {what}" for what, n in originals.items() if n or what == "copied")
+    out.print(
+        f"Backed up {counts['documents']} document(s) and {counts['events']} event(s) "
+        f"(checkpoint of {sealed}) to {folder}: original(s) {changes}; "
+        f"database SHA-256 {manifest['database']['sha256']}; "
+        + ("index included." if manifest["index"] else "index left out (a restore rebuilds it)."),
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@app.command("restore")
+def restore_archive(
+    folder: Annotated[Path, typer.Argument(metavar="DIR", help="a folder `sohoa backup` wrote")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="replace an existing archive (it is moved aside, never deleted)"
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Bring an archive back from a backup into SOHOA_HOME: the copy is checked whole (its
+    manifest, every original's hash, the trail) before anything is replaced; then the
+    restored trail is verified. Stop `sohoa serve` first."""
+    settings = Settings()
+    try:
+        with _bar("checking originals") as progress:
+            done = backups.restore(folder, settings, force, progress)
+    except backups.BackupError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"cannot restore from {folder}: {error.strerror or error}")
+    for note in done.notes:
+        err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
+    if as_json:
+        _print_json(
+            {
+                "path": str(done.path),
+                "home": str(done.home),
+                "manifest": done.manifest,
+                "originals": done.originals,
+                "set_aside": None if done.set_aside is None else str(done.set_aside),
+                "notes": done.notes,
+                "verification": objects.trail_verification(done.verification),
+            }
+        )
+    else:
+        out.print(
+            f"Restored {done.manifest['counts']['documents']} document(s) and {done.originals} "
+            f"original(s) into {done.home} from the backup of {_backup_time(done.manifest)}."
+            + (f" The archive it replaced is in {done.set_aside}." if done.set_aside else ""),
+            highlight=False,
+            soft_wrap=True,
+        )
+        _print_verification(done.verification)
+    if not done.verification.ok:
+        raise typer.Exit(1)
 
 
 @contextmanager
@@ -1132,6 +1236,11 @@ def trail_proof(
         out.print(f"  {number}. {node}", highlight=False)
     if not proof["included"]:
         raise typer.Exit(1)
+
+
+def _backup_time(manifest: dict) -> str:
+    made = datetime.strptime(manifest["created"], "%Y-%m-%dT%H:%M:%S.%fZ")
+    return objects.local_time(made.replace(tzinfo=UTC))
 
 
 def _public_key(settings: Settings) -> keys.PublicKey | None:
