@@ -73,8 +73,9 @@ ORIGINALS = "originals"
 KEYS = "keys"
 INDEX = "index"
 STAGING = ".restoring"
-# What a backup folder may hold; a folder holding anything else is not one, and is left alone.
-LAYOUT = {MANIFEST, DATABASE, ORIGINALS, KEYS, INDEX, f"{DATABASE}.partial", f"{INDEX}.partial"}
+# What a backup folder may hold (and what one cut short leaves: `sohoa.db.partial`,
+# `index.partial`, ...); a folder holding anything else is not one, and is left alone.
+PARTS = (MANIFEST, DATABASE, ORIGINALS, KEYS, INDEX)
 
 Progress = Callable[[int, int], None]  # (originals done, originals in all)
 
@@ -175,7 +176,7 @@ def _prepare_folder(target: Path) -> None:
     if target.exists() and not target.is_dir():
         raise BackupError(f"{target} is a file, not a folder")
     if target.is_dir():
-        strangers = sorted(p.name for p in target.iterdir() if p.name not in LAYOUT)
+        strangers = sorted(p.name for p in target.iterdir() if not p.name.startswith(PARTS))
         if strangers:
             raise BackupError(
                 f"{target} holds other things than a sohoa backup ({', '.join(strangers[:3])}):"
