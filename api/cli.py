@@ -10,9 +10,11 @@ from __future__ import annotations
 import html
 import json
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -34,9 +36,10 @@ from sohoa.archive.ingest_lock import IngestRunning
 from sohoa.archive.models import VIETNAM
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
-from sohoa.ingest.ocr import OcrUnavailable
-from sohoa.ingest.pipeline import FileOutcome, Ingester
+from sohoa.ingest.ocr import OcrUnavailable, check_tesseract
+from sohoa.ingest.pipeline import BatchReport, FileOutcome, Ingester, NoProgress
 from sohoa.ingest.repair import repair as repair_text
+from sohoa.ingest.watch import Watcher
 from sohoa.iso_procedures import export as export_records
 from sohoa.iso_procedures import registry, report
 from sohoa.iso_procedures.links import LinkError
@@ -147,6 +150,108 @@ def _failed_files(ingester: Ingester) -> list[str]:
             "error); raise SOHOA_MAX_ATTEMPTS to try them anyway.[/yellow]"
         )
     return again
+
+
+@app.command()
+def watch(
+    folder: Annotated[Path, typer.Argument(help="the folder scanners drop files into")],
+    settle: Annotated[
+        float, typer.Option(min=0, help="seconds a file must stay unchanged before it is taken")
+    ] = 10.0,
+    interval: Annotated[
+        float, typer.Option(min=0.1, help="seconds between looks at the folder")
+    ] = 2.0,
+    once: Annotated[
+        bool, typer.Option("--once", help="take what has settled (waiting --settle), then exit")
+    ] = False,
+    workers: Annotated[
+        int | None, typer.Option(help="pages OCR'd at once (default: cores)")
+    ] = None,
+    procedure: Annotated[
+        str | None,
+        typer.Option(
+            help="link every document ingested to this ISO procedure (e.g. QT-HT-02)",
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Ingest what scanners drop into FOLDER, each file once it has stopped growing.
+
+    Files already there when it starts are taken too. Ingested files (and duplicates) are moved
+    to FOLDER/.done/, failed ones to FOLDER/.failed/ with NAME.error.txt saying why. Each file's
+    outcome is a line on stderr; Ctrl-C stops between batches."""
+    if not folder.is_dir():
+        _fail(f"{folder} is not a folder")
+    settings = Settings()
+    try:
+        check_tesseract(settings.ocr_lang)
+    except OcrUnavailable as error:
+        err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
+        raise typer.Exit(2) from None
+    stop = threading.Event()
+    with _sealed_archive(settings) as engine:
+        if procedure is not None:
+            with Session(engine) as session:
+                try:
+                    procedure = registry.in_force(session, procedure).code
+                except ProcedureError as error:
+                    _fail(str(error))
+        index = _ready_index(settings, engine)
+
+        def ingest_batch(paths: list[str]) -> BatchReport:
+            """One batch, its trail sealed as it ends: a watch runs for months. Progress bars
+            only on a terminal: a log file gets the lines that say what became of each file."""
+            try:
+                with _WatchProgress() if err.is_terminal else nullcontext(NoProgress()) as progress:
+                    ingester = Ingester(
+                        settings,
+                        engine,
+                        index,
+                        workers=workers or settings.workers,
+                        progress=progress,
+                        procedure=procedure,
+                    )
+                    return ingester.run(paths)
+            finally:
+                _seal(settings, engine)
+
+        _log(f"watching {folder}: a file is taken once unchanged for {settle:g} s")
+        try:
+            with _stop_on_ctrl_c(stop):
+                Watcher(folder, ingest_batch, settle, _log).run(interval, stop, once=once)
+        except KeyboardInterrupt:
+            _log(
+                "interrupted. What was finished is kept; files not yet moved stay in the "
+                "folder and are taken at the next start (finished ones as duplicates)."
+            )
+            raise typer.Exit(130) from None
+    _log("stopped")
+
+
+def _log(message: str) -> None:
+    """One line of `watch`'s log on stderr, with the local time."""
+    err.print(
+        f"{datetime.now(VIETNAM):%Y-%m-%d %H:%M:%S} {escape(message)}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@contextmanager
+def _stop_on_ctrl_c(stop: threading.Event) -> Iterator[None]:
+    """The first Ctrl-C lets the running batch finish (its files are filed away) and stops;
+    a second one interrupts it."""
+
+    def first(signum, frame):
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _log("stopping after this batch (Ctrl-C again to stop at once)")
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @app.command()
@@ -1330,6 +1435,13 @@ class _IngestProgress:
             self.bar.console.print(
                 f"[red]failed[/red] {escape(outcome.name)}: {escape(outcome.error or '')}"
             )
+
+
+class _WatchProgress(_IngestProgress):
+    """The ingest bars, without the failure lines: `watch` logs what became of every file."""
+
+    def file_done(self, outcome: FileOutcome) -> None:
+        self.bar.advance(self.files)
 
 
 def _print_ingest_table(files: list[FileOutcome]) -> None:
