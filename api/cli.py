@@ -196,17 +196,18 @@ def watch(
                     procedure = registry.in_force(session, procedure).code
                 except ProcedureError as error:
                     _fail(str(error))
-        index = _ready_index(settings, engine)
+        _ready_index(settings, engine)
 
         def ingest_batch(paths: list[str]) -> BatchReport:
-            """One batch, its trail sealed as it ends: a watch runs for months. Progress bars
-            only on a terminal: a log file gets the lines that say what became of each file."""
+            """One batch, its trail sealed as it ends: a watch runs for months. The index is
+            opened for each batch, so one rebuilt or switched to Tantivy meanwhile is the one
+            written to. Progress bars only on a terminal: a log gets each file's line."""
             try:
                 with _WatchProgress() if err.is_terminal else nullcontext(NoProgress()) as progress:
                     ingester = Ingester(
                         settings,
                         engine,
-                        index,
+                        _ready_index(settings, engine),
                         workers=workers or settings.workers,
                         progress=progress,
                         procedure=procedure,

@@ -5,8 +5,8 @@ usually drop onto an SMB or NFS share, and a share gives no inotify events for f
 another machine, so polling is the one way that works everywhere (paperless-ngx, which watches
 the same kind of folder, falls back to polling for this reason). Polling also makes "has it
 stopped growing?" a plain question: a file is taken once its size and modification time have not
-changed for `settle` seconds. A scanner writes a multi-page PDF slowly, and an inotify
-"closed" event would not help anyway when a scanner opens and closes the file once per page.
+changed for `settle` seconds: a scanner writes a multi-page PDF slowly, and may close and
+reopen it while it does, so even where there are events, "closed" does not mean "finished".
 The modification time alone is not trusted to be old: copies from Windows keep the source's
 time, so a file still being copied can look old; only an unchanged size and time across polls
 count.
