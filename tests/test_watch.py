@@ -301,6 +301,19 @@ def test_a_file_replaced_after_its_batch_by_one_of_the_same_size_and_time_stays(
     assert scan_file.read_text() == "version two" and not (folder / ".failed").exists()
 
 
+def test_a_share_that_goes_away_is_waited_for_and_nothing_is_taken_meanwhile(tmp_path):
+    folder = tmp_path / "share"
+    watch, lines = watcher(folder, lambda paths: pytest.fail("nothing to ingest"))
+    watch.poll(0)
+    watch.poll(1)
+    folder.mkdir()  # mounted again, empty so far
+    watch.poll(2)
+    assert lines == [
+        f"the folder {folder} is not there; waiting for it",
+        f"the folder {folder} is back",
+    ]
+
+
 # -- the command -----------------------------------------------------------------------------------
 
 
