@@ -12,6 +12,7 @@ most of the cost of indexing.
 
 from __future__ import annotations
 
+import itertools
 from functools import lru_cache
 
 from whoosh.analysis import BiWordFilter, Filter, RegexTokenizer
@@ -68,7 +69,18 @@ def pairs_analyzer():
     """Folded syllables two by two (`ke_hoach`, `hoach_so`): a Vietnamese word is mostly one or
     two syllables, so a query's neighbouring syllables found side by side on a page are the
     same words, a signal a term lookup gives without the cost of checking positions."""
-    return folded_analyzer() | BiWordFilter(sep="_")
+    return folded_analyzer() | _BiWords(sep="_")
+
+
+class _BiWords(BiWordFilter):
+    """Whoosh's BiWordFilter, which fails on a text without a word (a blank page: its last
+    line reads a variable only a word sets); here nothing in gives nothing out."""
+
+    def __call__(self, tokens):
+        tokens = iter(tokens)
+        first = next(tokens, None)
+        if first is not None:
+            yield from super().__call__(itertools.chain([first], tokens))
 
 
 def pairs(text: str) -> list[str]:

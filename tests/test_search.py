@@ -83,6 +83,14 @@ def test_reindexing_a_document_replaces_its_pages(index):
     assert index.page_count() == 4
 
 
+def test_a_blank_page_is_indexed_and_counted(index):
+    """A scan's blank back side has no word at all (Whoosh's word-pair filter failed on it)."""
+    blank = IndexedPage(4, "mat-sau.tif", 2, "")
+    index.index_pages([IndexedPage(4, "mat-sau.tif", 1, "Biên bản"), blank])
+    assert index.pages_by_document()[4] == 2
+    assert index.search("bien ban").hits[0].pages == [1]
+
+
 def test_delete_and_rebuild(index):
     index.delete(1)
     assert {h.document_id for h in index.search("ke hoach").hits} == {2, 3}
