@@ -1436,6 +1436,11 @@ class _IngestProgress:
             self.bar.console.print(
                 f"[red]failed[/red] {escape(outcome.name)}: {escape(outcome.error or '')}"
             )
+        for number, why in outcome.unread.items():
+            self.bar.console.print(
+                f"[yellow]page {number} not read[/yellow] {escape(outcome.name)}: {escape(why)}"
+                " (the document is kept; the page has no text)"
+            )
 
 
 class _WatchProgress(_IngestProgress):

@@ -37,6 +37,7 @@ def ingest_report(report: BatchReport) -> dict[str, Any]:
                 "status": f.status,
                 "pages": f.pages,
                 "error": f.error,
+                "unread_pages": {str(n): why for n, why in f.unread.items()},
             }
             for f in report.files
         ],
@@ -119,6 +120,7 @@ def document_detail(
                 "dpi": p.dpi,
                 "edits": p.edits,
                 "review_count": p.review_count,
+                "error": p.error,
             }
             for p in pages
         ],

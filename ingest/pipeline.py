@@ -44,7 +44,7 @@ from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover, readable
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout
-from sohoa.ingest.ocr import check_tesseract
+from sohoa.ingest.ocr import OcrFailed, OcrTimeout, PageText, check_tesseract
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
@@ -63,6 +63,7 @@ class FileOutcome:
     sha256: str | None = None
     pages: int = 0
     error: str | None = None
+    unread: dict[int, str] = field(default_factory=dict)  # pages OCR gave up on, and why
 
 
 @dataclass
@@ -340,7 +341,11 @@ class Ingester:
             return self._fail(job_id, outcome, str(error))
         self.progress.add_pages(len(pages))
         lang = self.settings.ocr_lang
-        futures = [pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height) for p in pages]
+        limit = self.settings.ocr_page_timeout
+        futures = [
+            pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height, timeout=limit)
+            for p in pages
+        ]
         for future in futures:
             future.add_done_callback(self._page_read)
         return _InWork(job_id, outcome, pages, futures, work_dir)
@@ -499,19 +504,23 @@ class Ingester:
         """Store a document's pages and events in one transaction, then index it."""
         shutil.rmtree(work.work_dir, ignore_errors=True)
         texts: list[ReadPage] = []
+        unread: dict[int, str] = {}  # page number → why OCR gave it no text
         for image, future in zip(work.pages, work.futures, strict=True):
-            if future.exception() is not None:
+            error = future.exception()
+            if isinstance(error, (OcrTimeout, OcrFailed)):  # the page kept, marked, without text
+                unread[image.number] = str(error)
+                texts.append(_not_read(image))
+            elif error is not None:
                 return self._fail(
-                    work.job_id,
-                    work.outcome,
-                    f"page {image.number}: OCR failed: {future.exception()}",
+                    work.job_id, work.outcome, f"page {image.number}: OCR failed: {error}"
                 )
-            texts.append(future.result())
+            else:
+                texts.append(future.result())
         document_id = work.outcome.document_id
         # Repaired and described before the transaction opens: SQLite's write lock is not held
         # while they run.
         rows = [
-            _page_row(document_id, image, read)
+            _page_row(document_id, image, read, unread.get(image.number))
             for image, read in zip(work.pages, texts, strict=True)
         ]
         pages = [page for page, _ in rows]
@@ -542,6 +551,7 @@ class Ingester:
             name = document.name
         self._write_index(document_id, [indexed_page(page, name, metadata) for page in pages])
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
+        work.outcome.unread = unread
         return work.outcome
 
     def _write_index(self, document_id: int, pages: list) -> None:
@@ -558,20 +568,17 @@ class Ingester:
         own event because it is its own step: re-running it on stored pages with a better model
         will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
         changes should not have to dig them out of the OCR's record."""
-        self._event(
-            session,
-            "page.recognized",
-            "document",
-            page.document_id,
-            {
-                "page": page.number,
-                "words": len(page.words),
-                "confidence": page.confidence,
-                "prepared": prepared,
-                "engine": "tesseract",
-                "lang": self.settings.ocr_lang,
-            },
-        )
+        recognized = {
+            "page": page.number,
+            "words": len(page.words),
+            "confidence": page.confidence,
+            "prepared": prepared,
+            "engine": "tesseract",
+            "lang": self.settings.ocr_lang,
+        }
+        if page.error is not None:
+            recognized["error"] = page.error
+        self._event(session, "page.recognized", "document", page.document_id, recognized)
         self._event(
             session,
             "page.repaired",
@@ -591,10 +598,13 @@ def _described(first: Layout, last: Layout) -> tuple[dict, str | None]:
         return empty_metadata(), _unexpected(error)
 
 
-def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page, Layout]:
+def _page_row(
+    document_id: int, image: PageImage, read: ReadPage, error: str | None = None
+) -> tuple[Page, Layout]:
     """A page as stored: the OCR's words in the layout's reading order as `raw_text` (words
     untouched), the repaired text in `text` (shown and indexed first), and every edit between
-    them; with the page's layout carrying the repaired text, for `describe`."""
+    them; with the page's layout carrying the repaired text, for `describe`. `error`: why OCR
+    gave the page no text."""
     text, layout = read.text, read.layout
     raw_text = layout.text()
     repaired = repair(raw_text)
@@ -611,8 +621,15 @@ def _page_row(document_id: int, image: PageImage, read: ReadPage) -> tuple[Page,
         confidence=text.confidence,
         edits=edits,
         review_count=sum(1 for edit in edits if edit["review"]),
+        error=error,
     )
     return page, layout.with_texts(repaired.text)
+
+
+def _not_read(image: PageImage) -> ReadPage:
+    """A page OCR gave up on (it hung past its time limit, or Tesseract crashed): stored with
+    no text and its reason, so the document keeps its place and a person can see the gap."""
+    return ReadPage(PageText(""), Layout(image.width, image.height), [])
 
 
 def _unexpected(error: Exception) -> str:

@@ -18,6 +18,7 @@ import pytest
 import test_read
 from PIL import Image, ImageDraw, ImageFont
 
+from conftest import run_json
 from sohoa.archive.settings import Settings
 from sohoa.ingest.ocr import OcrFailed, OcrTimeout, ocr_page, ocr_region
 from sohoa.ingest.read import read_page
@@ -123,3 +124,39 @@ def test_the_page_limit_is_a_setting(monkeypatch):
     monkeypatch.setenv("SOHOA_OCR_PAGE_TIMEOUT", "0")
     with pytest.raises(ValueError, match="greater than 0"):
         Settings()
+
+
+def test_a_page_that_hangs_is_marked_and_its_document_kept(tmp_path):
+    """Through the installed command: a two-page scan whose second page makes Tesseract hang.
+    The first page is read, the second stored without text and with its reason, and the
+    document is ingested and found."""
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    (fakes / "tesseract").write_text(
+        f'#!/bin/sh\ncase "$1" in *page-0002*) exec sleep 60 ;; esac\nexec {REAL} "$@"\n'
+    )
+    (fakes / "tesseract").chmod(0o755)
+    first, second = tmp_path / "one.png", tmp_path / "two.png"
+    a_page(first)
+    a_page(second)
+    scan = tmp_path / "scan.tiff"
+    with Image.open(first) as one, Image.open(second) as two:
+        one.save(scan, save_all=True, append_images=[two], dpi=(300, 300))
+    env = {
+        "PATH": f"{fakes}:{os.environ['PATH']}",
+        "SOHOA_OCR_PAGE_TIMEOUT": "2",
+        "SOHOA_WORKERS": "1",
+    }
+    home = tmp_path / "archive"
+    started = time.monotonic()
+    report = run_json(home, "ingest", str(scan), env=env)
+    assert time.monotonic() - started < 40  # stopped at its limit, not after 60 s
+    [document] = report["documents"]
+    assert document["status"] == "ingested" and document["pages"] == 2
+    assert "longer than 2 s" in document["unread_pages"]["2"]
+    shown = run_json(home, "show", str(document["id"]))
+    assert [bool(p["text"].strip()) for p in shown["pages"]] == [True, False]
+    assert shown["pages"][0]["error"] is None
+    assert "SOHOA_OCR_PAGE_TIMEOUT" in shown["pages"][1]["error"]
+    assert run_json(home, "search", "ke hoach so hoa")["total"] == 1
+    assert run_json(home, "trail", "verify")["ok"] is True
