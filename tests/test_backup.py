@@ -13,12 +13,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
 from conftest import run_json, run_sohoa, store_original
 from sohoa.archive import backup, checkpoints, keys, records, storage, trail
 from sohoa.archive.backup import BackupError
-from sohoa.archive.database import open_database
+from sohoa.archive.database import alembic_config, open_database
 from sohoa.archive.models import Document, Page
 from sohoa.archive.settings import Settings
 from sohoa.iso_procedures import links, registry, retention
@@ -116,7 +117,8 @@ def test_a_backup_restores_the_same_archive_and_its_trail_verifies(archive, tmp_
         "checkpoints": manifest["counts"]["checkpoints"],
         "originals": 3,
     }
-    assert manifest["schema"] == "0006" and manifest["index"] is False
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert manifest["schema"] == head and manifest["index"] is False
     assert storage.sha256_of(folder / "sohoa.db") == manifest["database"]["sha256"]
     assert (folder / "keys" / keys.PRIVATE_FILE).stat().st_mode & 0o777 == 0o600
     assert folder.stat().st_mode & 0o777 == 0o700
