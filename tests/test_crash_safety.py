@@ -196,3 +196,39 @@ def assert_archive_whole(home: Path, corpus: Path, expected: dict[str, str]) -> 
     assert index.pages_by_document() == {d.id: d.page_count for d in documents}
     # And the trail verifies, originals included.
     run_sohoa(home, "trail", "verify")
+
+
+def test_ctrl_c_stops_cleanly_says_how_to_go_on_and_the_same_command_does(
+    corpus, expected, tmp_path
+):
+    process = subprocess.Popen(
+        [SOHOA, "ingest", str(corpus)],
+        env={**os.environ, **ENV, "SOHOA_HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not _ingested_any(tmp_path):  # stopped with some of the batch done
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    stderr = process.communicate(timeout=120)[1]
+    assert process.returncode == 130, stderr
+    assert "Run the same command again to finish the batch" in " ".join(stderr.split())
+    finished = _ingest(tmp_path, corpus)
+    assert finished.returncode == 0, finished.stderr
+    assert_archive_whole(tmp_path, corpus, expected)
+
+
+def _ingested_any(home: Path) -> bool:
+    if not (home / "sohoa.db").exists():
+        return False
+    try:
+        with Session(open_database(Settings(home=home))) as session:
+            return (
+                session.exec(select(Document).where(Document.status == "ingested")).first()
+                is not None
+            )
+    except Exception:  # the database is being created
+        return False
