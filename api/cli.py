@@ -36,6 +36,7 @@ from sohoa.archive.ingest_lock import IngestRunning
 from sohoa.archive.models import VIETNAM
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
+from sohoa.ingest import doctor as checkup
 from sohoa.ingest.ocr import OcrUnavailable, check_tesseract
 from sohoa.ingest.pipeline import BatchReport, FileOutcome, Ingester, NoProgress
 from sohoa.ingest.repair import repair as repair_text
@@ -472,13 +473,75 @@ def reindex(
 
 
 @app.command()
-def doctor() -> None:
-    """Check the archive and say what to do about what is wrong (search for now)."""
+def doctor(
+    repair: Annotated[
+        bool,
+        typer.Option(
+            "--repair",
+            help="fix what the database can rebuild (the index, lost pages, scratch files); "
+            "never an original or an event",
+        ),
+    ] = False,
+    hashes: Annotated[
+        bool, typer.Option("--hashes/--no-hashes", help="re-hash every original (slow when large)")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="print the findings as JSON")] = False,
+) -> None:
+    """Check that the database, the stored originals, the pages and the search index agree.
+
+    Each difference is reported with what `--repair` does about it, or what a person must do.
+    Exits 1 while anything is left wrong."""
     settings = Settings()
     engine = open_database(settings)
+    index = _open_index(settings)
+    findings = checkup.examine(settings, engine, index, hashes)
+    if repair and any(f.repair for f in findings):
+        try:
+            checkup.repair(settings, engine, index, findings, _reread(settings, engine, index))
+        except (IngestRunning, OcrUnavailable) as error:
+            _fail(str(error))
+        finally:
+            _seal(settings, engine)
+    left = [f for f in findings if not f.repaired]
+    if as_json:
+        _print_json({"ok": not left, "findings": [objects.finding(f) for f in findings]})
+    else:
+        _print_findings(findings)
+        _engine_advice(settings, index)
+    if left:
+        raise typer.Exit(1)
+
+
+def _reread(settings: Settings, engine: Engine, index: SearchIndex):
+    """How `doctor --repair` reads documents again: the ingest pipeline, with its progress."""
+
+    def reread(document_ids: list[int]) -> None:
+        with _IngestProgress() as progress:
+            ingester = Ingester(settings, engine, index, settings.workers, progress)
+            ingester.reread(document_ids)
+
+    return reread
+
+
+def _print_findings(findings: list) -> None:
+    if not findings:
+        out.print("[green]The archive agrees with itself: nothing to report.[/green]")
+        return
+    table = Table("part", "problem", "what to do")
+    for f in findings:
+        if f.repaired:
+            todo = Text(f"repaired: {f.repair}", style="green")
+        elif f.repair:
+            todo = Text(f"sohoa doctor --repair will {f.repair}", style="yellow")
+        else:
+            todo = Text("a person must act (see the problem)", style="red")
+        table.add_row(f.part, Text(f.problem), todo)
+    out.print(table)
+
+
+def _engine_advice(settings: Settings, index: SearchIndex) -> None:
     name = chosen_engine(settings)
-    index = _ready_index(settings, engine)
-    pages = index.page_count()
+    pages = index.page_count() if index.problem() is None else 0
     out.print(f"search: {name}, {pages:,} page(s) indexed")
     if name == "whoosh" and pages > WHOOSH_PAGES:
         out.print(
@@ -624,7 +687,18 @@ def _ready_index(settings: Settings, engine) -> SearchIndex:
         err.print(f"[yellow]sohoa: {escape(problem)}; rebuilding it from the database.[/yellow]")
 
     with _bar("indexing pages") as progress:
-        return ready_index(_open_index(settings), engine, explain, progress)
+        index = ready_index(_open_index(settings), engine, explain, progress)
+    _cheap_checks(settings, engine, index)
+    return index
+
+
+def _cheap_checks(settings: Settings, engine: Engine, index: SearchIndex) -> None:
+    """At start-up, what a few queries can tell is wrong, in one line on stderr."""
+    findings = checkup.cheap_findings(settings, engine, index)
+    if findings:
+        first = findings[0].problem
+        more = f" (and {len(findings) - 1} more)" if len(findings) > 1 else ""
+        err.print(f"[yellow]sohoa: {escape(first)}{more}; run `sohoa doctor` for details.[/yellow]")
 
 
 def _open_index(settings: Settings, search_engine: str | None = None) -> SearchIndex:

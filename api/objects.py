@@ -44,6 +44,17 @@ def ingest_report(report: BatchReport) -> dict[str, Any]:
     }
 
 
+def finding(f) -> dict[str, Any]:
+    """`doctor --json`: one difference found (an `ingest.doctor.Finding`)."""
+    return {
+        "part": f.part,
+        "problem": f.problem,
+        "repair": f.repair,
+        "document_id": f.document_id,
+        "repaired": f.repaired,
+    }
+
+
 def search_results(results: SearchResults) -> dict[str, Any]:
     """`search --json` and `/api/search`: `total` documents matched, `hits` from `offset`, each
     with its best page, every matched page, and snippets (HTML, matches in `<mark>`) from its

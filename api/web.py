@@ -23,6 +23,7 @@ from sohoa.api import objects
 from sohoa.archive import checkpoints, keys
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
+from sohoa.ingest import doctor as checkup
 from sohoa.iso_procedures import registry
 from sohoa.iso_procedures.links import LinkError
 from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
@@ -43,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = open_database(settings)
     app.state.index_engine = chosen_engine(settings)
     app.state.index = ready_index(open_index(settings), app.state.engine)
+    for finding in checkup.cheap_findings(settings, app.state.engine, app.state.index):
+        log.warning("sohoa: %s (run `sohoa doctor` for details)", finding.problem)
     with Session(app.state.engine) as session:
         if registry.ensure_seeded(session):
             session.commit()

@@ -60,3 +60,18 @@ def _who_holds(path: Path) -> str:
         f"{who} is already ingesting into this archive; wait for it to finish (or stop it) "
         "and run this again. Nothing was changed."
     )
+
+
+def running(settings: Settings) -> bool:
+    """Whether an ingest holds the archive right now (this process's own included)."""
+    path = settings.home / LOCK_FILE
+    if not path.exists():
+        return False
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False

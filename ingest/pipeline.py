@@ -143,6 +143,24 @@ class Ingester:
         again = sorted(job.path for job in failed if job.path not in given_up)
         return again, sorted(given_up)
 
+    def reread(self, document_ids: list[int], reason: str = "sohoa doctor --repair"):
+        """Read documents again from their stored originals (their pages were lost, or an ingest
+        stopped half-way through them and their file is gone): each is marked `processing`
+        with a `document.reread` event, then goes through the pipeline like a file given."""
+        paths = []
+        with Session(self.engine) as session:
+            for document_id in document_ids:
+                document = session.get(Document, document_id)
+                original = storage.original_path(self.settings.originals_dir, document.sha256)
+                if not original.is_file():
+                    continue  # a missing original is reported, never made up
+                document.status = "processing"
+                details = {"reason": reason, "pages": document.page_count}
+                self._event(session, "document.reread", "document", document_id, details)
+                paths.append(str(original))
+            session.commit()
+        return self.run(paths) if paths else None
+
     def _clear_leftovers(self) -> None:
         """What a killed ingest left: rendered pages, half-copied originals, and documents saved
         but not yet indexed. Only ever run under the ingest lock: nothing else writes these."""

@@ -244,8 +244,9 @@ def test_doctor_advises_tantivy_past_the_size_whoosh_stays_fast(archive, monkeyp
     reindex(open_index(settings), engine)
     monkeypatch.setenv("SOHOA_HOME", str(settings.home))
     monkeypatch.setattr(cli, "WHOOSH_PAGES", 50)
-    report = CliRunner().invoke(cli.app, ["doctor"])
-    assert report.exit_code == 0
+    report = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
+    assert report.exit_code == 1  # this archive's documents were made without their originals
+    assert "its original is missing" in report.stdout
     assert f"search: {settings.search_engine}, 60 page(s) indexed" in report.stdout
     advised = "sohoa reindex --engine tantivy" in report.stdout
     assert advised == (settings.search_engine == "whoosh")

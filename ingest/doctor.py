@@ -1,0 +1,235 @@
+"""Doctor: does the archive agree with itself, and what can be put right from the database.
+
+The database is the archive's truth; around it sit the stored originals (each at the address
+of its SHA-256), the search index (a copy of the pages) and scratch space. `examine` compares
+them and returns one `Finding` per difference, each saying what `repair` would do about it, or
+what a person must do. `repair` only ever rewrites what is derived from the database (the index,
+a document's pages read again from its stored original, scratch files): originals and the
+trail's events are never touched, and a missing or changed original is reported, never
+"fixed". `cheap_findings` is the subset that costs a few queries, run when commands start.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, func, text
+from sqlmodel import Session, select
+
+from sohoa.archive import ingest_lock, storage
+from sohoa.archive.models import DISPOSED, Batch, Document, Page
+from sohoa.archive.settings import Settings
+from sohoa.search import SearchIndex, catch_up, document_pages, reindex
+
+
+@dataclass
+class Finding:
+    """One difference: which part (`database`, `originals`, `pages`, `index`, `scratch`,
+    `batches`), what is wrong, and what `--repair` does about it (None: a person must act)."""
+
+    part: str
+    problem: str
+    repair: str | None = None
+    document_id: int | None = None
+    repaired: bool = False
+
+
+Progress = Callable[[str], None]
+
+
+def cheap_findings(settings: Settings, engine: Engine, index: SearchIndex) -> list[Finding]:
+    """What a few queries and a directory listing can tell: fit for every command's start."""
+    with Session(engine) as session:
+        findings = _owed_to_index(session)
+        findings += _cut_short(session, settings)
+    findings += _leftovers(settings)
+    problem = index.problem()
+    if problem is not None:
+        findings.append(Finding("index", problem, "rebuild the index from the database"))
+    return findings
+
+
+def examine(settings: Settings, engine: Engine, index: SearchIndex, hashes: bool = True):
+    """Every check: the cheap ones, then the database's own integrity, each document's
+    original (and, with `hashes`, its SHA-256), its pages, and the index page by page."""
+    findings = cheap_findings(settings, engine, index)
+    with Session(engine) as session:
+        findings += _integrity(session)
+        findings += _originals(session, settings.originals_dir, hashes)
+        findings += _pages(session)
+        if index.problem() is None:
+            findings += _index(session, index)
+    return findings
+
+
+def repair(
+    settings: Settings,
+    engine: Engine,
+    index: SearchIndex,
+    findings: list[Finding],
+    reread: Callable[[list[int]], None],
+) -> list[Finding]:
+    """Do what each finding's `repair` says, under the ingest lock (an ingest running at the
+    same time would be writing the same things): raises `IngestRunning` if one is. Documents
+    to read again are handed to `reread` (`Ingester.reread`, which the caller builds)."""
+    fixable = [f for f in findings if f.repair is not None]
+    with ingest_lock.holding(settings, "sohoa doctor --repair"):
+        if any(f.part == "scratch" for f in fixable):
+            _clear_leftovers(settings)
+        if any(f.part == "index" and f.document_id is None for f in fixable):
+            reindex(index, engine, resume=False)
+        else:
+            owed = {f.document_id for f in fixable if f.part == "index"}
+            _reindex_documents(engine, index, owed)
+        catch_up(index, engine)
+    again = sorted({f.document_id for f in fixable if f.part == "pages"})
+    if again:
+        reread(again)  # the ingest pipeline, which takes the lock itself
+    for finding in fixable:
+        finding.repaired = True
+    return findings
+
+
+# -- the checks ----------------------------------------------------------------------------
+
+
+def _owed_to_index(session: Session) -> list[Finding]:
+    owed = session.exec(select(Document.id).where(Document.index_pending)).all()
+    return [
+        Finding("index", f"document #{d} was saved but never indexed", "index it", d) for d in owed
+    ]
+
+
+def _cut_short(session: Session, settings: Settings) -> list[Finding]:
+    """Batches that never finished, when no ingest is running (else they are running)."""
+    if ingest_lock.running(settings):
+        return []
+    findings = []
+    for batch in session.exec(select(Batch).where(Batch.finished.is_(None))):
+        paths = " ".join(batch.paths)
+        findings.append(
+            Finding(
+                "batches", f"batch #{batch.id} was cut short; `sohoa ingest {paths}` finishes it"
+            )
+        )
+    return findings
+
+
+def _leftovers(settings: Settings) -> list[Finding]:
+    copies = storage.leftover_copies(settings.originals_dir)
+    scratch = sorted(settings.work_dir.iterdir()) if settings.work_dir.is_dir() else []
+    if not copies and not scratch or ingest_lock.running(settings):
+        return []
+    return [
+        Finding(
+            "scratch",
+            f"{len(copies)} half-copied original(s) and {len(scratch)} folder(s) of rendered "
+            "pages left by a killed ingest",
+            "delete them (never an original: only copies that never took their address)",
+        )
+    ]
+
+
+def _integrity(session: Session) -> list[Finding]:
+    if session.get_bind().dialect.name != "sqlite":
+        return []
+    rows = [r[0] for r in session.exec(text("PRAGMA quick_check")).all()]
+    if rows == ["ok"]:
+        return []
+    return [Finding("database", f"SQLite reports: {row}") for row in rows[:10]]
+
+
+def _originals(session: Session, root: Path, hashes: bool) -> list[Finding]:
+    findings = []
+    documents = session.exec(
+        select(Document.id, Document.sha256).where(Document.status != DISPOSED)
+    ).all()
+    known = set()
+    for document_id, sha256 in documents:
+        known.add(sha256)
+        path = storage.original_path(root, sha256)
+        if not path.is_file():
+            problem = f"document #{document_id}: its original is missing ({path})"
+        elif hashes and storage.sha256_of(path) != sha256:
+            problem = f"document #{document_id}: its original no longer matches its SHA-256"
+        else:
+            continue
+        findings.append(
+            Finding("originals", problem + "; restore it from a backup", None, document_id)
+        )
+    stored = (root / "sha256").glob("*/*/*") if (root / "sha256").is_dir() else []
+    for path in stored:
+        if path.name not in known:
+            findings.append(
+                Finding(
+                    "originals",
+                    f"{path.name[:12]}… is stored but no document has it (an ingest killed "
+                    "before its document was saved; ingesting the file again adopts it)",
+                )
+            )
+    return findings
+
+
+def _pages(session: Session) -> list[Finding]:
+    """Ingested documents whose pages are not 1..page_count, and documents left half-read."""
+    counted = dict(
+        session.exec(select(Page.document_id, func.count(Page.id)).group_by(Page.document_id)).all()
+    )
+    findings = []
+    for document in session.exec(
+        select(Document).where(Document.status.in_(("ingested", "processing")))
+    ):
+        have = counted.get(document.id, 0)
+        if document.status == "processing":
+            problem = f"document #{document.id} was left half-read by an ingest that stopped"
+        elif have != document.page_count:
+            problem = f"document #{document.id} has {have} of its {document.page_count} pages"
+        else:
+            continue
+        findings.append(
+            Finding("pages", problem, "read it again from its stored original", document.id)
+        )
+    return findings
+
+
+def _index(session: Session, index: SearchIndex) -> list[Finding]:
+    """Each ingested document in the index with all its pages, and nothing else there."""
+    expected = dict(
+        session.exec(
+            select(Document.id, Document.page_count).where(Document.status == "ingested")
+        ).all()
+    )
+    held = index.pages_by_document()
+    findings = []
+    for document_id in sorted(set(expected) | set(held)):
+        want, have = expected.get(document_id, 0), held.get(document_id, 0)
+        if want == have:
+            continue
+        if want == 0:
+            problem = f"the index holds {have} page(s) of document #{document_id}, not ingested"
+        else:
+            problem = f"the index holds {have} of document #{document_id}'s {want} page(s)"
+        findings.append(Finding("index", problem, "index it again", document_id))
+    return findings
+
+
+# -- the repairs ---------------------------------------------------------------------------
+
+
+def _clear_leftovers(settings: Settings) -> None:
+    for copy in storage.leftover_copies(settings.originals_dir):
+        copy.unlink(missing_ok=True)
+    shutil.rmtree(settings.work_dir, ignore_errors=True)
+
+
+def _reindex_documents(engine: Engine, index: SearchIndex, document_ids: set) -> None:
+    with Session(engine) as session:
+        for document_id in sorted(d for d in document_ids if d is not None):
+            pages = document_pages(session, document_id)
+            if pages:
+                index.index_pages(pages)
+            else:
+                index.delete(document_id)

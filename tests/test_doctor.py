@@ -1,0 +1,151 @@
+"""`sohoa doctor`: the database, the stored originals, the pages and the index are compared,
+each difference is reported, and `--repair` fixes what the database can rebuild without
+touching an original or an event."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from conftest import run_sohoa, store_original
+from sohoa.archive import storage
+from sohoa.archive.database import open_database
+from sohoa.archive.models import Document, Event, Page
+from sohoa.archive.settings import Settings
+from sohoa.search import open_index
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+WORDS = ["Biên bản kiểm tra", "Quyết định thành lập"]
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Path:
+    """Two one-page documents, ingested."""
+    scans = tmp_path_factory.mktemp("scans")
+    for number, words in enumerate(WORDS, 1):
+        page = Image.new("L", (900, 120), 255)
+        ImageDraw.Draw(page).text((20, 35), words, font=ImageFont.truetype(FONT, 40), fill=0)
+        page.save(scans / f"scan-{number}.png", dpi=(200, 200))
+    home = tmp_path_factory.mktemp("archive")
+    run_sohoa(home, "ingest", str(scans))
+    return home
+
+
+@pytest.fixture
+def home(archive, tmp_path) -> Path:
+    """A copy of the archive for one test to damage."""
+    copy = tmp_path / "archive"
+    os.system(f"cp -a {archive} {copy}")
+    return copy
+
+
+def _events(home: Path) -> list[tuple[int, str]]:
+    with Session(open_database(Settings(home=home))) as session:
+        return [(e.seq, e.leaf_hash) for e in session.exec(select(Event).order_by(Event.seq))]
+
+
+def _doctor(home: Path, *args: str) -> dict:
+    """`sohoa doctor --json`, which exits 1 while anything is left wrong."""
+    result = run_sohoa(home, "doctor", *args, "--json", check=False)
+    report = json.loads(result.stdout)
+    assert result.returncode == (0 if report["ok"] else 1), result.stderr
+    return report
+
+
+def _parts(report: dict) -> list[str]:
+    return sorted(f["part"] for f in report["findings"])
+
+
+def test_a_whole_archive_has_nothing_to_report(home):
+    report = _doctor(home)
+    assert report["findings"] == []
+    assert report["ok"] is True
+
+
+def test_index_differences_are_found_and_rebuilt_from_the_database(home):
+    settings = Settings(home=home)
+    with Session(open_database(settings)) as session:
+        first, second = session.exec(select(Document.id).order_by(Document.id)).all()
+    index = open_index(settings)
+    index.delete(first)  # the index lost a document
+    events = _events(home)
+    found = run_sohoa(home, "doctor", "--json", check=False)
+    assert found.returncode == 1
+    assert "index" in found.stdout and f"document #{first}" in found.stdout
+    repaired = _doctor(home, "--repair")
+    assert [f["repaired"] for f in repaired["findings"]] == [True]
+    assert _doctor(home)["findings"] == []
+    assert open_index(settings).pages_by_document() == {first: 1, second: 1}
+    assert _events(home) == events  # an index repair is not a change to any record
+
+
+def test_lost_pages_are_read_again_from_the_stored_original(home):
+    settings = Settings(home=home)
+    engine = open_database(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        document = session.exec(select(Document).order_by(Document.id)).first()
+        text_before = session.exec(select(Page.text).where(Page.document_id == document.id)).one()
+        session.exec(text(f"DELETE FROM page WHERE document_id = {document.id}"))
+        session.commit()
+    original = storage.original_path(settings.originals_dir, document.sha256)
+    bytes_before = original.read_bytes()
+    report = _doctor(home)
+    assert "pages" in _parts(report)
+    _doctor(home, "--repair")
+    with Session(engine) as session:
+        pages = session.exec(select(Page).where(Page.document_id == document.id)).all()
+        actions = [e.action for e in session.exec(select(Event).order_by(Event.seq))]
+    assert [p.text for p in pages] == [text_before]
+    assert "document.reread" in actions
+    assert original.read_bytes() == bytes_before
+    assert _doctor(home)["findings"] == []
+
+
+def test_a_changed_original_is_reported_and_never_touched(home):
+    settings = Settings(home=home)
+    with Session(open_database(settings)) as session:
+        document = session.exec(select(Document).order_by(Document.id)).first()
+    original = storage.original_path(settings.originals_dir, document.sha256)
+    original.chmod(0o644)
+    original.write_bytes(b"altered")
+    events = _events(home)
+    report = _doctor(home, "--repair")
+    assert _parts(report) == ["originals"]
+    assert "no longer matches its SHA-256" in report["findings"][0]["problem"]
+    assert report["findings"][0]["repaired"] is False and report["ok"] is False
+    assert original.read_bytes() == b"altered"
+    assert _events(home) == events
+
+
+def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
+    settings = Settings(home=home)
+    incoming = settings.originals_dir / storage.INCOMING
+    incoming.mkdir(exist_ok=True)
+    (incoming / "copy-x").write_bytes(b"half")
+    (settings.work_dir / "job-9").mkdir(parents=True)
+    orphan = store_original(settings, tmp_path / "orphan.bin", b"stored, never saved")
+    with Session(open_database(settings)) as session:
+        session.exec(text("UPDATE document SET index_pending = 1"))
+        session.exec(
+            text(
+                "INSERT INTO batch (started, actor, paths) VALUES "
+                "('2026-12-05 00:00:00', 'test', '[\"scans\"]')"
+            )
+        )
+        session.commit()
+    report = _doctor(home)
+    assert _parts(report) == ["batches", "index", "index", "originals", "scratch"]
+    warned = run_sohoa(home, "search", "biên bản")
+    assert "sohoa doctor" in warned.stderr  # the cheap checks run when a command starts
+    _doctor(home, "--repair")
+    after = _parts(_doctor(home))
+    assert after == ["batches", "originals"]  # for a person: the files, and the orphan's story
+    assert storage.leftover_copies(settings.originals_dir) == []
+    assert not any(settings.work_dir.iterdir()) if settings.work_dir.exists() else True
+    assert storage.original_path(settings.originals_dir, orphan).exists()
