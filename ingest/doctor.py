@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 from sohoa.archive import ingest_lock, storage
-from sohoa.archive.models import DISPOSED, Batch, Document, Page
+from sohoa.archive.models import DISPOSED, Batch, Document, IngestJob, Page
 from sohoa.archive.settings import Settings
 from sohoa.search import SearchIndex, catch_up, document_pages, reindex
 
@@ -104,15 +104,35 @@ def _owed_to_index(session: Session) -> list[Finding]:
 
 
 def _cut_short(session: Session, settings: Settings) -> list[Finding]:
-    """Batches that never finished, when no ingest is running (else they are running)."""
+    """Batches that never finished and still have files to read, when no ingest is running (else
+    they are running). A file a later batch took (`sohoa watch` hands its files over again after
+    a restart) no longer counts."""
     if ingest_lock.running(settings):
         return []
+    finished = {
+        (path, job_id)
+        for path, job_id in session.exec(
+            select(IngestJob.path, IngestJob.id).where(IngestJob.state != "pending")
+        )
+    }
+    last_done = {}
+    for path, job_id in finished:
+        last_done[path] = max(job_id, last_done.get(path, 0))
     findings = []
     for batch in session.exec(select(Batch).where(Batch.finished.is_(None))):
+        pending = session.exec(
+            select(IngestJob.path, IngestJob.id).where(
+                IngestJob.batch_id == batch.id, IngestJob.state == "pending"
+            )
+        ).all()
+        if all(last_done.get(path, 0) > job_id for path, job_id in pending):
+            continue
         paths = " ".join(batch.paths)
         findings.append(
             Finding(
-                "batches", f"batch #{batch.id} was cut short; `sohoa ingest {paths}` finishes it"
+                "batches",
+                f"batch #{batch.id} was cut short with {len(pending)} file(s) still to read; "
+                f"`sohoa ingest {paths}` finishes it",
             )
         )
     return findings

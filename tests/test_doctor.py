@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from conftest import run_sohoa, store_original
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
-from sohoa.archive.models import Document, Event, Page
+from sohoa.archive.models import Batch, Document, Event, IngestJob, Page, utcnow
 from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
@@ -132,15 +132,21 @@ def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
     orphan = store_original(settings, tmp_path / "orphan.bin", b"stored, never saved")
     with Session(open_database(settings)) as session:
         session.exec(text("UPDATE document SET index_pending = 1"))
-        session.exec(
-            text(
-                "INSERT INTO batch (started, actor, paths) VALUES "
-                "('2026-12-05 00:00:00', 'test', '[\"scans\"]')"
-            )
-        )
+        # Two batches cut short: one with a file still to read, one whose file a later batch
+        # took (as `sohoa watch` does after a restart), which is not reported.
+        for paths in (["scans"], ["watched/taken.png"]):
+            batch = Batch(actor="test", paths=paths)
+            session.add(batch)
+            session.flush()
+            session.add(IngestJob(batch_id=batch.id, path=f"{paths[0]}/x.png"))
+        later = Batch(actor="test", paths=["watched/taken.png"], finished=utcnow())
+        session.add(later)
+        session.flush()
+        session.add(IngestJob(batch_id=later.id, path="watched/taken.png/x.png", state="failed"))
         session.commit()
     report = _doctor(home)
     assert _parts(report) == ["batches", "index", "index", "originals", "scratch"]
+    assert "still to read; `sohoa ingest scans` finishes it" in str(report)
     warned = run_sohoa(home, "search", "biên bản")
     assert "sohoa doctor" in warned.stderr  # the cheap checks run when a command starts
     _doctor(home, "--repair")
