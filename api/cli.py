@@ -68,6 +68,16 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+# Options `ingest` and `watch` share.
+WorkersOption = Annotated[int | None, typer.Option(help="pages OCR'd at once (default: cores)")]
+ProcedureOption = Annotated[
+    str | None,
+    typer.Option(
+        help="link every document ingested to this ISO procedure (e.g. QT-HT-02)",
+        show_default=False,
+    ),
+]
+
 STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red"}
 
 
@@ -83,16 +93,8 @@ def ingest(
             help="try again the files whose last try failed (up to SOHOA_MAX_ATTEMPTS tries)",
         ),
     ] = False,
-    workers: Annotated[
-        int | None, typer.Option(help="pages OCR'd at once (default: cores)")
-    ] = None,
-    procedure: Annotated[
-        str | None,
-        typer.Option(
-            help="link every document of the batch to this ISO procedure (e.g. QT-HT-02)",
-            show_default=False,
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    procedure: ProcedureOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG).
@@ -165,16 +167,8 @@ def watch(
     once: Annotated[
         bool, typer.Option("--once", help="take what has settled (waiting --settle), then exit")
     ] = False,
-    workers: Annotated[
-        int | None, typer.Option(help="pages OCR'd at once (default: cores)")
-    ] = None,
-    procedure: Annotated[
-        str | None,
-        typer.Option(
-            help="link every document ingested to this ISO procedure (e.g. QT-HT-02)",
-            show_default=False,
-        ),
-    ] = None,
+    workers: WorkersOption = None,
+    procedure: ProcedureOption = None,
 ) -> None:
     """Ingest what scanners drop into FOLDER, each file once it has stopped growing.
 

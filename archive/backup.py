@@ -201,7 +201,7 @@ def _snapshot(source_db: Path, target: Path) -> dict[str, Any]:
     finally:
         copy.close()
         source.close()
-    _fsync(partial)
+    storage.fsync(partial)
     database = target / DATABASE
     os.replace(partial, database)
     return {**found, "sha256": storage.sha256_of(database), "bytes": database.stat().st_size}
@@ -349,9 +349,9 @@ def _drop_index(index_dir: Path, target: Path) -> None:
 def _write_manifest(target: Path, manifest: dict[str, Any]) -> None:
     partial = target / f"{MANIFEST}.partial"
     partial.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", "utf-8")
-    _fsync(partial)
+    storage.fsync(partial)
     os.replace(partial, target / MANIFEST)
-    _fsync(target)
+    storage.fsync(target)
 
 
 def _record_backup(settings: Settings, target: Path, report: BackupReport) -> None:
@@ -596,11 +596,3 @@ def _version() -> str:
         return metadata.version("sohoa")
     except metadata.PackageNotFoundError:
         return "unknown"
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -73,7 +73,7 @@ def store(root: Path, source: Path, sha256: str) -> Path:
             raise StorageError(f"{source} changed while it was being stored")
         tmp.chmod(0o444)
         os.replace(tmp, target)
-        _fsync_dir(target.parent)
+        fsync(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return target
@@ -85,12 +85,13 @@ def destroy(root: Path, sha256: str) -> None:
     target = original_path(root, sha256)
     if target.exists():
         target.unlink()
-        _fsync_dir(target.parent)
+        fsync(target.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable: the directory entry must reach the disk too."""
-    fd = os.open(directory, os.O_RDONLY)
+def fsync(path: Path) -> None:
+    """Make a file, or a rename in a directory, durable: flushed to the disk, not only to the
+    kernel's cache."""
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
