@@ -23,7 +23,7 @@ from sohoa.archive.verify import Verification
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
 from sohoa.iso_procedures import links, registry, retention
-from sohoa.search import SearchIndex, SearchResults, document_pages
+from sohoa.search import SearchIndex, SearchResults, owe, pay
 
 
 def ingest_report(report: BatchReport) -> dict[str, Any]:
@@ -187,11 +187,10 @@ def edit_metadata(
     before = records.metadata_of(document)
     for field, value in values.items():
         records.correct(session, document, field, value, actor)
+    owe(session, document_id)
     session.commit()
     metadata = records.metadata_of(document)
-    pages = document_pages(session, document_id)
-    if pages:  # a document not (yet) ingested has no pages in the index
-        index.index_pages(pages)
+    pay(index, session, [document_id])
     changes = [(field, before[field], metadata[field]) for field in values]
     return MetadataEdit(document_id, changes, metadata)
 
@@ -287,9 +286,11 @@ def link_by_rules(
     would be), committed, and their documents indexed again."""
     made = links.link_by_rules(session, actor, dry_run)
     if not dry_run:
+        changed = sorted({document_id for document_id, _, _ in made})
+        for document_id in changed:
+            owe(session, document_id)
         session.commit()
-        for document_id in sorted({document_id for document_id, _, _ in made}):
-            index.index_pages(document_pages(session, document_id))
+        pay(index, session, changed)
     return [{"document_id": d, "code": code, "reason": reason} for d, code, reason in made]
 
 
@@ -316,10 +317,9 @@ def change_link(
         links.link(session, document_id, code, actor=actor, source="manual", reason=reason)
     else:
         links.unlink(session, document_id, code, actor=actor, reason=reason)
+    owe(session, document_id)
     session.commit()
-    pages = document_pages(session, document_id)
-    if pages:
-        index.index_pages(pages)
+    pay(index, session, [document_id])
     return [link.code for link in links.links_of(session, document_id)]
 
 
@@ -439,8 +439,9 @@ def review_edit(
     if page is None:
         raise NoSuchDocument(f"document #{document_id} has no page {page_number}")
     edit = review.decide(session, page, edit_number, decision, actor)
+    owe(session, document_id)
     session.commit()
-    index.index_pages(document_pages(session, document_id))
+    pay(index, session, [document_id])
     return {"document_id": document_id, "page": page_number, "edit": edit_number, **edit}
 
 

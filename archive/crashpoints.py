@@ -10,7 +10,8 @@ The points, in the order an ingest meets them:
 
 - `mid-copy`: an original half copied into storage (its temporary file written, not renamed);
 - `page-ocr`: a page's OCR finished, its document not yet saved;
-- `after-commit`: a document's pages and events committed, the search index not yet written;
+- `after-commit`: a document's pages and events (or a person's edit of it) committed, the search
+  index not yet written;
 - `mid-index-commit`: the index writer's documents added, its commit not yet complete;
 - `mid-checkpoint`: a checkpoint row written, its transaction not yet committed.
 """

@@ -50,7 +50,7 @@ from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
 from sohoa.iso_procedures import links, registry
 from sohoa.iso_procedures.rules import rule_links
-from sohoa.search import SearchIndex, catch_up, document_pages, indexed_page
+from sohoa.search import SearchIndex, catch_up, indexed_page, owe, pay
 
 
 @dataclass
@@ -457,12 +457,10 @@ class Ingester:
                     reason=f"ingested again with --procedure {self.procedure}",
                 )
             if linked is not None:
-                session.get(Document, document_id).index_pending = True
+                owe(session, document_id)
             session.commit()
-        if linked is not None:
-            with Session(self.engine) as session:
-                pages = document_pages(session, document_id)
-            self._write_index(document_id, pages)
+            if linked is not None:
+                pay(self.index, session, [document_id])
         return outcome
 
     def _fail(

@@ -29,7 +29,7 @@ from sohoa.search.engines import (
     engine_class,
     open_index,
 )
-from sohoa.search.reindex import ReindexReport, catch_up, ready_index, reindex
+from sohoa.search.reindex import ReindexReport, catch_up, owe, pay, ready_index, reindex
 from sohoa.search.source import archive_page_count, archive_pages, document_pages, indexed_page
 from sohoa.search.whoosh_engine import WhooshIndex
 
@@ -57,5 +57,7 @@ __all__ = [
     "open_index",
     "ready_index",
     "catch_up",
+    "owe",
+    "pay",
     "reindex",
 ]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from sohoa.archive import crashpoints
 from sohoa.archive.models import Document
 from sohoa.search.engine import SearchIndex
 from sohoa.search.source import archive_page_count, document_batches, document_pages
@@ -79,19 +80,32 @@ def ready_index(
     return index
 
 
+def owe(session: Session, document_id: int) -> None:
+    """Mark a document the index must be given again, in the transaction that changes it: if
+    the process dies between that commit and the index write, the next ingest or `sohoa doctor
+    --repair` writes it (`catch_up`). `pay` clears the mark once the index has it."""
+    session.get(Document, document_id).index_pending = True
+
+
+def pay(index: SearchIndex, session: Session, document_ids) -> None:
+    """Give the index these documents as the database holds them now (a document no longer
+    ingested leaves it), then clear their `index_pending` marks. Writing one twice does no
+    harm, so a document owed and paid by two processes ends the same."""
+    crashpoints.reached("after-commit")
+    for document_id in document_ids:
+        pages = document_pages(session, document_id)
+        if pages:
+            index.index_pages(pages)
+        else:
+            index.delete(document_id)
+        session.get(Document, document_id).index_pending = False
+    session.commit()
+
+
 def catch_up(index: SearchIndex, database: Engine) -> int:
-    """Write the documents the index is owed (`Document.index_pending`: saved, then the process
-    was killed before the index took them) and clear their mark; return how many. Each is
-    written from the database as it is now, so writing one twice does no harm."""
+    """Pay every document the index is owed (saved, then the process was killed before the
+    index took it); return how many."""
     with Session(database) as session:
         owed = session.exec(select(Document.id).where(Document.index_pending)).all()
-    for document_id in owed:
-        with Session(database) as session:
-            pages = document_pages(session, document_id)
-            if pages:
-                index.index_pages(pages)
-            else:  # not (or no longer) an ingested document: the index must not hold it
-                index.delete(document_id)
-            session.get(Document, document_id).index_pending = False
-            session.commit()
+        pay(index, session, owed)
     return len(owed)

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from conftest import run_sohoa, store_original
+from conftest import run_json, run_sohoa, store_original
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Batch, Document, Event, IngestJob, Page, utcnow
@@ -155,3 +155,23 @@ def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
     assert storage.leftover_copies(settings.originals_dir) == []
     assert not any(settings.work_dir.iterdir()) if settings.work_dir.exists() else True
     assert storage.original_path(settings.originals_dir, orphan).exists()
+
+
+def test_an_edit_killed_before_the_index_heard_of_it_is_indexed_by_the_repair(home):
+    settings = Settings(home=home)
+    with Session(open_database(settings)) as session:
+        first = session.exec(select(Document.id).order_by(Document.id)).first()
+    killed = run_sohoa(
+        home,
+        "edit",
+        str(first),
+        "subject",
+        "Tổng kết công tác thi đua",
+        check=False,
+        env={"SOHOA_CRASH_AT": "after-commit"},
+    )
+    assert killed.returncode == -9 and "crash point after-commit reached" in killed.stderr
+    assert run_json(home, "search", "tong ket thi dua")["total"] == 0  # the index missed it
+    assert _parts(_doctor(home)) == ["index"]
+    _doctor(home, "--repair")
+    assert run_json(home, "search", "tong ket thi dua")["total"] == 1
