@@ -1,12 +1,15 @@
 """Discover: turn the paths an archivist gives into the list of files to ingest.
 
 Folders are walked recursively in a stable (sorted) order. Hidden files (`.DS_Store`, `._scan.pdf`
-left by macOS, `.~lock` files) are not scans and are passed over. Everything else found is
-listed, and what cannot be ingested is listed with its reason, so the archivist sees it in the
-report instead of it vanishing: a path that does not exist, a broken or looping symbolic link, a
-named pipe or a device (reading one would wait forever or never end), a folder that cannot be
-listed, a file above `max_file_bytes`. Symbolic links to folders are not followed, so a link loop
-cannot trap the walk; each is listed, so the files behind it are not silently left out.
+left by macOS, `.~lock` files) are not scans and are passed over, and so is what file servers and
+desktops leave beside scans on a shared folder (`NOT_SCANS`: Synology's `@eaDir` thumbnails,
+recycle bins, `Thumbs.db`): taken as documents, they would fill the archive with thumbnails.
+Everything else found is listed, and what cannot be ingested is listed with its reason, so the
+archivist sees it in the report instead of it vanishing: a path that does not exist, a broken or
+looping symbolic link, a named pipe or a device (reading one would wait forever or never end), a
+folder that cannot be listed, a file above `max_file_bytes`. Symbolic links to folders are not
+followed, so a link loop cannot trap the walk; each is listed, so the files behind it are not
+silently left out.
 
 A file name on Linux is any bytes but `/` and NUL: not always UTF-8, and it may hold a newline or
 a terminal escape. `FoundFile.name` is the name made readable (`readable`), which the database,
@@ -20,6 +23,16 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+NOT_SCANS = {  # what file servers and desktops leave in shared folders, lower case
+    "@eadir",  # Synology's thumbnails and index of each file
+    "#recycle",
+    "#snapshot",
+    "$recycle.bin",
+    "system volume information",
+    "thumbs.db",
+    "desktop.ini",
+}
 
 
 @dataclass(frozen=True)
@@ -72,10 +85,11 @@ def _walk(folder: str, max_file_bytes: int | None):
     for root, dirs, files in os.walk(folder, onerror=unlisted.append, followlinks=False):
         yield from (_unlisted(error) for error in unlisted)
         unlisted.clear()
-        linked = [d for d in dirs if not d.startswith(".") and os.path.islink(_join(root, d))]
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in linked)
+        dirs[:] = [d for d in dirs if not _passed_over(d)]
+        linked = [d for d in dirs if os.path.islink(_join(root, d))]
+        dirs[:] = sorted(d for d in dirs if d not in linked)
         for name in sorted([*files, *linked]):
-            if name.startswith("."):
+            if _passed_over(name):
                 continue
             joined = _join(root, name)
             if name in linked:
@@ -88,6 +102,11 @@ def _walk(folder: str, max_file_bytes: int | None):
                 continue
             yield _entry(joined, status, max_file_bytes)
     yield from (_unlisted(error) for error in unlisted)
+
+
+def _passed_over(name: str) -> bool:
+    """Hidden, or left by a file server or a desktop: not a scan (module docstring)."""
+    return name.startswith(".") or name.lower() in NOT_SCANS
 
 
 def _join(root: str, name: str) -> str:

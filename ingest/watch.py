@@ -22,8 +22,8 @@ ingest and move loses nothing either: the file is still in the folder, and comes
 duplicate. Nothing in `.done/` or `.failed/` is ever overwritten: a name taken gets ` (2)`.
 
 Files are found as `sohoa ingest` finds them (`discover`: recursive, hidden files and folders
-passed over, so `.done/` and `.failed/` are never looked at again), less what file servers leave
-beside scans (Synology's `@eaDir` thumbnails, recycle bins, `Thumbs.db`, `desktop.ini`).
+passed over, so `.done/` and `.failed/` are never looked at again, and so is what file servers
+leave beside scans: Synology's `@eaDir` thumbnails, recycle bins, `Thumbs.db`).
 
 A file that vanishes before its batch (a scanner's temporary file renamed) is passed over; one
 that changed during its batch (written again under the same name) is left in the folder, to be
@@ -48,15 +48,6 @@ from sohoa.ingest.pipeline import BatchReport, FileOutcome
 DONE = ".done"
 FAILED = ".failed"
 BATCH_FILES = 25  # at most this many files a batch: the trail is sealed, and Ctrl-C heard, between
-NOT_SCANS = {  # what file servers and desktops leave in shared folders, lower case
-    "@eadir",  # Synology's thumbnails and index of each file
-    "#recycle",
-    "#snapshot",
-    "$recycle.bin",
-    "system volume information",
-    "thumbs.db",
-    "desktop.ini",
-}
 
 
 class Signature(NamedTuple):
@@ -85,9 +76,6 @@ def scan(folder: Path) -> dict[str, Signature] | None:
         return None
     files: dict[str, Signature] = {}
     for item in discover([str(folder)]):
-        parts = item.path.relative_to(folder).parts
-        if any(part.lower() in NOT_SCANS for part in parts):
-            continue
         found = signature(item.path)
         if found is not None:
             files[item.name] = found

@@ -180,6 +180,14 @@ def test_discover_refuses_a_file_above_the_size_limit_and_a_link_it_is_given(tmp
     assert linked.error == "a link to a folder: not followed (give the folder itself to ingest it)"
 
 
+def test_discover_passes_over_what_file_servers_leave_beside_scans(tmp_path):
+    for litter in ("@eaDir/scan.png/SYNOFILE_THUMB_M.jpg", "#recycle/old.pdf", "Thumbs.db"):
+        (tmp_path / litter).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / litter).write_bytes(b"not a scan")
+    (tmp_path / "scan.png").write_bytes(b"a scan")
+    assert [Path(f.name).name for f in discover([str(tmp_path)])] == ["scan.png"]
+
+
 def test_names_are_made_readable_and_kept_when_they_already_are():
     assert readable("Biên bản họp.pdf") == "Biên bản họp.pdf"
     assert readable(os.fsdecode(b"caf\xe9.pdf")) == "caf\\xe9.pdf"
@@ -198,6 +206,15 @@ def test_identify_reads_the_file_not_its_reported_size(tmp_path):
     (tmp_path / "archive.pdf").write_bytes(buffer.getvalue())
     with pytest.raises(UnsupportedFile, match=r"application/zip \(\.zip\), though named \.pdf"):
         identify(tmp_path / "archive.pdf")
+
+
+def test_a_pdf_slower_to_render_than_its_time_limit_is_refused(tmp_path, monkeypatch):
+    from sohoa.ingest import rasterize as module
+
+    monkeypatch.setattr(module, "RENDER_SECONDS_PER_PAGE", 0.001)
+    plan = Path(__file__).parent.parent / "samples" / "ke-hoach-so-hoa-2024.pdf"
+    with pytest.raises(RasterizeError, match="rendering the PDF took longer than"):
+        rasterize(plan, "pdf", tmp_path / "pages", 300, Limits(2000, 100_000_000))
 
 
 def test_any_page_of_a_pdf_too_large_is_refused_before_rendering(tmp_path):
