@@ -70,7 +70,7 @@ def store(root: Path, source: Path, sha256: str) -> Path:
             out.flush()
             os.fsync(out.fileno())
         if sha256_of(tmp) != sha256:
-            raise StorageError(f"{source} changed while it was being stored")
+            raise StorageError("the file changed while it was being stored")
         tmp.chmod(0o444)
         os.replace(tmp, target)
         fsync(target.parent)

@@ -42,6 +42,7 @@ DAMAGED = (
     struct.error,
 )
 PDFINFO_SECONDS = 60  # pdfinfo answers in milliseconds; a PDF it chews on longer is hostile
+RENDER_SECONDS_PER_PAGE = 60  # a page renders in about a quarter second; one slower is a bomb
 
 
 class RasterizeError(Exception):
@@ -83,10 +84,22 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
     _check_page_count(pages, limits)
     for number, (width, height) in enumerate(_pdf_page_sizes(info, pages), 1):
         _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
+    limit = RENDER_SECONDS_PER_PAGE * pages
     try:
         paths = convert_from_path(
-            source, dpi=dpi, output_folder=out_dir, fmt="ppm", paths_only=True, thread_count=1
+            source,
+            dpi=dpi,
+            output_folder=out_dir,
+            fmt="ppm",
+            paths_only=True,
+            thread_count=1,
+            timeout=limit,
         )
+    except PDFPopplerTimeoutError as error:
+        raise RasterizeError(
+            f"rendering the PDF took longer than {limit} s ({RENDER_SECONDS_PER_PAGE} s a page):"
+            " its pages are built to be slow to draw"
+        ) from error
     except (PDFPageCountError, PDFSyntaxError) as error:
         raise RasterizeError(f"cannot render the PDF: {_first_line(error)}") from error
     if len(paths) != pages:
