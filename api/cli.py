@@ -13,6 +13,7 @@ import re
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -506,6 +508,9 @@ def doctor(
         raise typer.Exit(1)
 
 
+DOCTOR_ROWS = 50  # findings shown in the table; a broken disk can make thousands
+
+
 def _reread(settings: Settings, engine: Engine, index: SearchIndex):
     """How `doctor --repair` reads documents again: the ingest pipeline, with its progress."""
 
@@ -522,7 +527,7 @@ def _print_findings(findings: list) -> None:
         out.print("[green]The archive agrees with itself: nothing to report.[/green]")
         return
     table = Table("part", "problem", "what to do")
-    for f in findings:
+    for f in findings[:DOCTOR_ROWS]:
         if f.repaired:
             todo = Text(f"repaired: {f.repair}", style="green")
         elif f.repair:
@@ -531,6 +536,13 @@ def _print_findings(findings: list) -> None:
             todo = Text("a person must act (see the problem)", style="red")
         table.add_row(f.part, Text(f.problem), todo)
     out.print(table)
+    if len(findings) > DOCTOR_ROWS:
+        counts = Counter(f.part for f in findings)
+        out.print(
+            f"{len(findings):,} findings in all ("
+            + ", ".join(f"{part}: {n:,}" for part, n in counts.most_common())
+            + f"); the first {DOCTOR_ROWS} are shown, `sohoa doctor --json` lists every one."
+        )
 
 
 def _engine_advice(settings: Settings, index: SearchIndex) -> None:
@@ -1607,4 +1619,15 @@ def _print_json(value: Any) -> None:
 def main() -> None:
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(encoding="utf-8")
+    try:
+        Settings()  # a setting that cannot be read is said in one line per setting, up front
+    except ValidationError as error:
+        for problem in error.errors():
+            name = "SOHOA_" + "_".join(str(part) for part in problem["loc"]).upper()
+            err.print(
+                f"[red]sohoa: {name}={problem.get('input')!r} cannot be used:[/red] "
+                f"{escape(problem['msg'])}",
+                highlight=False,
+            )
+        sys.exit(2)
     app()

@@ -247,6 +247,10 @@ def test_doctor_advises_tantivy_past_the_size_whoosh_stays_fast(archive, monkeyp
     report = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
     assert report.exit_code == 1  # this archive's documents were made without their originals
     assert "its original is missing" in report.stdout
+    assert "findings in all" not in report.stdout  # all shown
+    monkeypatch.setattr(cli, "DOCTOR_ROWS", 5)
+    few = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
+    assert "30 findings in all (originals: 30); the first 5 are shown" in few.stdout
     assert f"search: {settings.search_engine}, 60 page(s) indexed" in report.stdout
     advised = "sohoa reindex --engine tantivy" in report.stdout
     assert advised == (settings.search_engine == "whoosh")
