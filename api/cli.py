@@ -576,15 +576,11 @@ def backup_archive(
     """Copy the archive into DIR while it may be in use: the database (SQLite online backup),
     the originals it references, the signing key, the index with --index; a manifest last."""
     settings = Settings()
-    try:
-        with _bar("copying originals") as progress:
-            done = backups.backup(settings, folder, index, progress)
-    except backups.BackupError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"cannot back up to {folder}: {error.strerror or error}")
-    for note in done.notes:
-        err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
+    done = _copying(
+        "copying originals",
+        lambda progress: backups.backup(settings, folder, index, progress),
+        f"cannot back up to {folder}",
+    )
     originals = {
         "copied": done.copied,
         "kept": done.kept,
@@ -614,6 +610,21 @@ def backup_archive(
     )
 
 
+def _copying(description: str, copy, cannot: str):
+    """Run a backup or a restore with a progress bar: its refusal or an I/O error ends the
+    command in one line; its notes (a trail it could not sign) are said on stderr."""
+    try:
+        with _bar(description) as progress:
+            done = copy(progress)
+    except backups.BackupError as error:
+        _fail(str(error))
+    except OSError as error:
+        _fail(f"{cannot}: {error.strerror or error}")
+    for note in done.notes:
+        err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
+    return done
+
+
 @app.command("restore")
 def restore_archive(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="a folder `sohoa backup` wrote")],
@@ -629,15 +640,11 @@ def restore_archive(
     manifest, every original's hash, the trail) before anything is replaced; then the
     restored trail is verified. Stop `sohoa serve` first."""
     settings = Settings()
-    try:
-        with _bar("checking originals") as progress:
-            done = backups.restore(folder, settings, force, progress)
-    except backups.BackupError as error:
-        _fail(str(error))
-    except OSError as error:
-        _fail(f"cannot restore from {folder}: {error.strerror or error}")
-    for note in done.notes:
-        err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
+    done = _copying(
+        "checking originals",
+        lambda progress: backups.restore(folder, settings, force, progress),
+        f"cannot restore from {folder}",
+    )
     if as_json:
         _print_json(
             {

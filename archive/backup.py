@@ -123,7 +123,7 @@ def backup(
         raise BackupError(f"back up to a folder outside the archive ({home}), not {target}")
     _prepare_folder(target)
     report = BackupReport(target, {})
-    _seal(settings, report)  # the copy's last checkpoint then covers every event so far
+    report.notes += _seal(settings)  # the copy's last checkpoint then covers every event so far
     with_index = include_index and _copy_index(settings.index_dir, target, report)
     if not with_index:
         _drop_index(settings.index_dir, target)
@@ -144,18 +144,32 @@ def backup(
     }
     _write_manifest(target, report.manifest)
     _record_backup(settings, target, report)
-    _seal(settings, report)
+    report.notes += _seal(settings)
     return report
 
 
-def _seal(settings: Settings, report: BackupReport) -> None:
-    """Seal the live trail; a trail that cannot be sealed is said, and the backup goes on: a
-    damaged archive is the one whose copy matters most."""
+def _seal(settings: Settings) -> list[str]:
+    """Seal the archive's trail; what went wrong, if it could not be sealed: that is said, and
+    the work goes on (a damaged archive is the one whose copy matters most)."""
     engine = open_database(settings)
     try:
         checkpoints.seal_archive(settings, engine)
     except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-        report.notes.append(f"the trail was not signed: {error}")
+        return [f"the trail was not signed: {error}"]
+    finally:
+        engine.dispose()
+    return []
+
+
+def _record(settings: Settings, action: str, details: dict[str, Any]) -> None:
+    """Append one event about the whole archive to its trail, in a transaction of its own."""
+    engine = open_database(settings)
+    try:
+        with Session(engine) as session:
+            trail.record(
+                session, action, actor=settings.trail_actor, object_type="archive", details=details
+            )
+            session.commit()
     finally:
         engine.dispose()
 
@@ -357,27 +371,16 @@ def _write_manifest(target: Path, manifest: dict[str, Any]) -> None:
 def _record_backup(settings: Settings, target: Path, report: BackupReport) -> None:
     """`archive.backed_up` in the live archive, once the backup is complete (module docstring)."""
     manifest = report.manifest
-    engine = open_database(settings)
-    try:
-        with Session(engine) as session:
-            trail.record(
-                session,
-                "archive.backed_up",
-                actor=settings.trail_actor,
-                object_type="archive",
-                details={
-                    "folder": str(target.resolve()),
-                    "created": manifest["created"],
-                    "database_sha256": manifest["database"]["sha256"],
-                    "checkpoint": manifest["checkpoint"],
-                    "documents": manifest["counts"]["documents"],
-                    "originals": manifest["counts"]["originals"],
-                    "index": manifest["index"],
-                },
-            )
-            session.commit()
-    finally:
-        engine.dispose()
+    details = {
+        "folder": str(target.resolve()),
+        "created": manifest["created"],
+        "database_sha256": manifest["database"]["sha256"],
+        "checkpoint": manifest["checkpoint"],
+        "documents": manifest["counts"]["documents"],
+        "originals": manifest["counts"]["originals"],
+        "index": manifest["index"],
+    }
+    _record(settings, "archive.backed_up", details)
 
 
 # -- restore --------------------------------------------------------------------------------
@@ -561,31 +564,15 @@ def _record_restore(
 ) -> list[str]:
     """`archive.restored` in the restored archive, sealed with its own (restored) key; what
     went wrong with the sealing, if anything."""
-    notes: list[str] = []
-    engine = open_database(settings)
-    try:
-        with Session(engine) as session:
-            trail.record(
-                session,
-                "archive.restored",
-                actor=settings.trail_actor,
-                object_type="archive",
-                details={
-                    "folder": str(source.resolve()),
-                    "backup_created": manifest["created"],
-                    "database_sha256": manifest["database"]["sha256"],
-                    "checkpoint": manifest["checkpoint"],
-                    "set_aside": None if set_aside is None else str(set_aside),
-                },
-            )
-            session.commit()
-        try:
-            checkpoints.seal_archive(settings, engine)
-        except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-            notes.append(f"the trail was not signed: {error}")
-    finally:
-        engine.dispose()
-    return notes
+    details = {
+        "folder": str(source.resolve()),
+        "backup_created": manifest["created"],
+        "database_sha256": manifest["database"]["sha256"],
+        "checkpoint": manifest["checkpoint"],
+        "set_aside": None if set_aside is None else str(set_aside),
+    }
+    _record(settings, "archive.restored", details)
+    return _seal(settings)
 
 
 # -- small helpers --------------------------------------------------------------------------
