@@ -11,7 +11,6 @@ trail's events are never touched, and a missing or changed original is reported,
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,8 @@ from sqlmodel import Session, select
 from sohoa.archive import ingest_lock, storage
 from sohoa.archive.models import DISPOSED, Batch, Document, IngestJob, Page
 from sohoa.archive.settings import Settings
-from sohoa.search import SearchIndex, catch_up, document_pages, reindex
+from sohoa.ingest.pipeline import clear_scratch
+from sohoa.search import SearchIndex, catch_up, pay, reindex
 
 
 @dataclass
@@ -35,9 +35,6 @@ class Finding:
     repair: str | None = None
     document_id: int | None = None
     repaired: bool = False
-
-
-Progress = Callable[[str], None]
 
 
 def cheap_findings(settings: Settings, engine: Engine, index: SearchIndex) -> list[Finding]:
@@ -60,8 +57,8 @@ def examine(settings: Settings, engine: Engine, index: SearchIndex, hashes: bool
         findings += _integrity(session)
         findings += _originals(session, settings.originals_dir, hashes)
         findings += _pages(session)
-        if index.problem() is None:
-            findings += _index(session, index)
+        if not any(f.part == "index" and f.document_id is None for f in findings):
+            findings += _index(session, index)  # an index that cannot serve is rebuilt whole
     return findings
 
 
@@ -78,13 +75,13 @@ def repair(
     fixable = [f for f in findings if f.repair is not None]
     with ingest_lock.holding(settings, "sohoa doctor --repair"):
         if any(f.part == "scratch" for f in fixable):
-            _clear_leftovers(settings)
+            clear_scratch(settings)
         if any(f.part == "index" and f.document_id is None for f in fixable):
             reindex(index, engine, resume=False)
+            catch_up(index, engine)  # the marks of documents the new index holds
         else:
-            owed = {f.document_id for f in fixable if f.part == "index"}
-            _reindex_documents(engine, index, owed)
-        catch_up(index, engine)
+            with Session(engine) as session:
+                pay(index, session, sorted({f.document_id for f in fixable if f.part == "index"}))
     again = sorted({f.document_id for f in fixable if f.part == "pages"})
     if again:
         reread(again)  # the ingest pipeline, which takes the lock itself
@@ -109,15 +106,6 @@ def _cut_short(session: Session, settings: Settings) -> list[Finding]:
     a restart) no longer counts."""
     if ingest_lock.running(settings):
         return []
-    finished = {
-        (path, job_id)
-        for path, job_id in session.exec(
-            select(IngestJob.path, IngestJob.id).where(IngestJob.state != "pending")
-        )
-    }
-    last_done = {}
-    for path, job_id in finished:
-        last_done[path] = max(job_id, last_done.get(path, 0))
     findings = []
     for batch in session.exec(select(Batch).where(Batch.finished.is_(None))):
         pending = session.exec(
@@ -125,7 +113,7 @@ def _cut_short(session: Session, settings: Settings) -> list[Finding]:
                 IngestJob.batch_id == batch.id, IngestJob.state == "pending"
             )
         ).all()
-        if all(last_done.get(path, 0) > job_id for path, job_id in pending):
+        if all(_taken_later(session, path, job_id) for path, job_id in pending):
             continue
         paths = " ".join(batch.paths)
         findings.append(
@@ -136,6 +124,14 @@ def _cut_short(session: Session, settings: Settings) -> list[Finding]:
             )
         )
     return findings
+
+
+def _taken_later(session: Session, path: str, job_id: int) -> bool:
+    """Whether a later batch finished with the file this pending job was for."""
+    later = select(IngestJob.id).where(
+        IngestJob.path == path, IngestJob.id > job_id, IngestJob.state != "pending"
+    )
+    return session.exec(later.limit(1)).first() is not None
 
 
 def _leftovers(settings: Settings) -> list[Finding]:
@@ -234,22 +230,3 @@ def _index(session: Session, index: SearchIndex) -> list[Finding]:
             problem = f"the index holds {have} of document #{document_id}'s {want} page(s)"
         findings.append(Finding("index", problem, "index it again", document_id))
     return findings
-
-
-# -- the repairs ---------------------------------------------------------------------------
-
-
-def _clear_leftovers(settings: Settings) -> None:
-    for copy in storage.leftover_copies(settings.originals_dir):
-        copy.unlink(missing_ok=True)
-    shutil.rmtree(settings.work_dir, ignore_errors=True)
-
-
-def _reindex_documents(engine: Engine, index: SearchIndex, document_ids: set) -> None:
-    with Session(engine) as session:
-        for document_id in sorted(d for d in document_ids if d is not None):
-            pages = document_pages(session, document_id)
-            if pages:
-                index.index_pages(pages)
-            else:
-                index.delete(document_id)

@@ -50,7 +50,7 @@ from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
 from sohoa.iso_procedures import links, registry
 from sohoa.iso_procedures.rules import rule_links
-from sohoa.search import SearchIndex, catch_up, indexed_page, owe, pay
+from sohoa.search import SearchIndex, catch_up, owe, pay
 
 
 @dataclass
@@ -164,9 +164,7 @@ class Ingester:
     def _clear_leftovers(self) -> None:
         """What a killed ingest left: rendered pages, half-copied originals, and documents saved
         but not yet indexed. Only ever run under the ingest lock: nothing else writes these."""
-        shutil.rmtree(self.settings.work_dir, ignore_errors=True)
-        for copy in storage.leftover_copies(self.settings.originals_dir):
-            copy.unlink(missing_ok=True)
+        clear_scratch(self.settings)
         catch_up(self.index, self.engine)
 
     def _run(self, paths: list[str]) -> BatchReport:
@@ -548,12 +546,11 @@ class Ingester:
                 self._page_events(session, page, read.prepared)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
-            document.index_pending = True
+            owe(session, document_id)  # killed before `pay`, the next ingest indexes it
             document.record_metadata = metadata
             described = metadata if problem is None else {**metadata, "error": problem}
             self._event(session, "document.described", "document", document_id, described)
             self._link(session, document_id, metadata, pages[0].text)
-            metadata = document.record_metadata
             job = session.get(IngestJob, work.job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             self._event(
@@ -564,20 +561,10 @@ class Ingester:
                 {"pages": len(pages), "batch_id": job.batch_id},
             )
             session.commit()
-            name = document.name
-        self._write_index(document_id, [indexed_page(page, name, metadata) for page in pages])
+            pay(self.index, session, [document_id])
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         work.outcome.unread = unread
         return work.outcome
-
-    def _write_index(self, document_id: int, pages: list) -> None:
-        """Give the index a document just committed, then clear its `index_pending` mark: killed
-        in between, the next ingest writes it (`_clear_leftovers`)."""
-        crashpoints.reached("after-commit")
-        self.index.index_pages(pages)
-        with Session(self.engine) as session:
-            session.get(Document, document_id).index_pending = False
-            session.commit()
 
     def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
@@ -659,6 +646,14 @@ def _sha256_now(name: str) -> str | None:
         return storage.sha256_of(Path(name))
     except OSError:
         return None
+
+
+def clear_scratch(settings: Settings) -> None:
+    """Delete the rendered pages and half-copied originals a killed ingest left (never an
+    original: a copy only takes its address once complete). Only under the ingest lock."""
+    shutil.rmtree(settings.work_dir, ignore_errors=True)
+    for copy in storage.leftover_copies(settings.originals_dir):
+        copy.unlink(missing_ok=True)
 
 
 def _unfinished_batch(session: Session, paths: list[str]) -> Batch | None:

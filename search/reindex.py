@@ -91,6 +91,8 @@ def pay(index: SearchIndex, session: Session, document_ids) -> None:
     """Give the index these documents as the database holds them now (a document no longer
     ingested leaves it), then clear their `index_pending` marks. Writing one twice does no
     harm, so a document owed and paid by two processes ends the same."""
+    if not document_ids:
+        return
     crashpoints.reached("after-commit")
     for document_id in document_ids:
         pages = document_pages(session, document_id)
