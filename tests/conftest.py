@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
@@ -21,6 +22,7 @@ from sohoa.search import ENGINES, engine_class
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 SOHOA = str(Path(sys.executable).parent / "sohoa")
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
 def run_sohoa(
@@ -47,6 +49,14 @@ def store_original(settings: Settings, source: Path, content: bytes) -> str:
     sha = storage.sha256_of(source)
     storage.store(settings.originals_dir, source, sha)
     return sha
+
+
+def one_line_page(text: str) -> Image.Image:
+    """A small grey page with one printed line: quick to OCR, for tests of what happens around
+    OCR (crashes, retries, repairs) rather than of how well it reads."""
+    page = Image.new("L", (900, 120), 255)
+    ImageDraw.Draw(page).text((20, 35), text, font=ImageFont.truetype(FONT, 40), fill=0)
+    return page
 
 
 def run_json(home: Path, *args: str, env: dict | None = None):

@@ -20,10 +20,9 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
-from conftest import SOHOA, run_json, run_sohoa
+from conftest import SOHOA, one_line_page, run_json, run_sohoa
 from sohoa.archive import storage
 from sohoa.archive.crashpoints import POINTS
 from sohoa.archive.database import open_database
@@ -31,7 +30,6 @@ from sohoa.archive.models import Batch, Checkpoint, Document, Event, IngestJob, 
 from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 LINES = {
     "bien-ban.png": ["Biên bản kiểm tra hồ sơ"],
     "ke-hoach.tiff": ["Kế hoạch số hóa tài liệu", "Danh mục hồ sơ lưu trữ"],
@@ -43,17 +41,11 @@ NOT_A_SCAN = "ghi-chu.pdf"  # text under a PDF name
 ENV = {"SOHOA_WORKERS": "1"}
 
 
-def _page(text: str) -> Image.Image:
-    image = Image.new("L", (900, 120), 255)
-    ImageDraw.Draw(image).text((20, 35), text, font=ImageFont.truetype(FONT, 40), fill=0)
-    return image
-
-
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("scans")
     for name, lines in LINES.items():
-        first, *more = [_page(line) for line in lines]
+        first, *more = [one_line_page(line) for line in lines]
         first.save(
             folder / name,
             dpi=(200, 200),

@@ -9,18 +9,16 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa, store_original
+from conftest import one_line_page, run_json, run_sohoa, store_original
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Batch, Document, Event, IngestJob, Page, utcnow
 from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 WORDS = ["Biên bản kiểm tra", "Quyết định thành lập"]
 
 
@@ -29,9 +27,7 @@ def archive(tmp_path_factory) -> Path:
     """Two one-page documents, ingested."""
     scans = tmp_path_factory.mktemp("scans")
     for number, words in enumerate(WORDS, 1):
-        page = Image.new("L", (900, 120), 255)
-        ImageDraw.Draw(page).text((20, 35), words, font=ImageFont.truetype(FONT, 40), fill=0)
-        page.save(scans / f"scan-{number}.png", dpi=(200, 200))
+        one_line_page(words).save(scans / f"scan-{number}.png", dpi=(200, 200))
     home = tmp_path_factory.mktemp("archive")
     run_sohoa(home, "ingest", str(scans))
     return home

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
+from conftest import one_line_page, run_json, run_sohoa
 from sohoa.archive.database import open_database
 from sohoa.archive.models import IngestJob
 from sohoa.archive.settings import Settings
 
-FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 ENV = {"SOHOA_MAX_ATTEMPTS": "2", "SOHOA_WORKERS": "1"}
 
 
@@ -59,8 +57,6 @@ def test_a_file_replaced_by_a_good_scan_is_taken_afresh(tmp_path):
     for _ in range(2):
         run_json(home, "ingest", str(scans), env=ENV)
 
-    page = Image.new("L", (900, 120), 255)
-    ImageDraw.Draw(page).text((20, 35), "Thông báo", font=ImageFont.truetype(FONT, 40), fill=0)
-    page.save(scan, dpi=(200, 200))
+    one_line_page("Thông báo").save(scan, dpi=(200, 200))
     retried = _statuses(run_json(home, "ingest", "--retry-failed", env=ENV))
     assert retried == {"thong-bao.png": ("ingested", None)}
