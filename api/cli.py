@@ -204,7 +204,7 @@ def watch(
                     ingester = Ingester(
                         settings,
                         engine,
-                        _ready_index(settings, engine),
+                        _ready_index(settings, engine, start_up=False),
                         workers=workers or settings.workers,
                         progress=progress,
                         procedure=procedure,
@@ -692,16 +692,18 @@ def _seal(settings: Settings, engine: Engine) -> None:
         err.print(f"[red]sohoa: the trail was not signed: {escape(str(error))}[/red]")
 
 
-def _ready_index(settings: Settings, engine) -> SearchIndex:
+def _ready_index(settings: Settings, engine, start_up: bool = True) -> SearchIndex:
     """The search index, rebuilt from the database first (with a message and progress on
-    stderr) when it is missing, unreadable or of an older format."""
+    stderr) when it is missing, unreadable or of an older format; at a command's `start_up`,
+    the archive's cheap checks are run too."""
 
     def explain(problem: str) -> None:
         err.print(f"[yellow]sohoa: {escape(problem)}; rebuilding it from the database.[/yellow]")
 
     with _bar("indexing pages") as progress:
         index = ready_index(_open_index(settings), engine, explain, progress)
-    _cheap_checks(settings, engine, index)
+    if start_up:
+        _cheap_checks(settings, engine, index)
     return index
 
 
