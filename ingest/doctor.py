@@ -41,8 +41,10 @@ def cheap_findings(settings: Settings, engine: Engine, index: SearchIndex) -> li
     """What a few queries and a directory listing can tell: fit for every command's start."""
     with Session(engine) as session:
         findings = _owed_to_index(session)
-        findings += _cut_short(session, settings)
-    findings += _leftovers(settings)
+        # While an ingest runs, its batch is unfinished and its scratch in use: not findings.
+        if not ingest_lock.running(settings):
+            findings += _cut_short(session)
+            findings += _leftovers(settings)
     problem = index.problem()
     if problem is not None:
         findings.append(Finding("index", problem, "rebuild the index from the database"))
@@ -100,12 +102,9 @@ def _owed_to_index(session: Session) -> list[Finding]:
     ]
 
 
-def _cut_short(session: Session, settings: Settings) -> list[Finding]:
-    """Batches that never finished and still have files to read, when no ingest is running (else
-    they are running). A file a later batch took (`sohoa watch` hands its files over again after
-    a restart) no longer counts."""
-    if ingest_lock.running(settings):
-        return []
+def _cut_short(session: Session) -> list[Finding]:
+    """Batches that never finished and still have files to read. A file a later batch took
+    (`sohoa watch` hands its files over again after a restart) no longer counts."""
     findings = []
     for batch in session.exec(select(Batch).where(Batch.finished.is_(None))):
         pending = session.exec(
@@ -137,7 +136,7 @@ def _taken_later(session: Session, path: str, job_id: int) -> bool:
 def _leftovers(settings: Settings) -> list[Finding]:
     copies = storage.leftover_copies(settings.originals_dir)
     scratch = sorted(settings.work_dir.iterdir()) if settings.work_dir.is_dir() else []
-    if not copies and not scratch or ingest_lock.running(settings):
+    if not copies and not scratch:
         return []
     return [
         Finding(
