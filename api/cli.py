@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import shutil
 import signal
 import sys
 import threading
@@ -41,6 +42,7 @@ from sohoa.archive.verify import verify
 from sohoa.ingest import doctor as checkup
 from sohoa.ingest.ocr import OcrUnavailable, check_tesseract
 from sohoa.ingest.pipeline import BatchReport, FileOutcome, Ingester, NoProgress
+from sohoa.ingest.preserve import PreservationError
 from sohoa.ingest.repair import repair as repair_text
 from sohoa.ingest.watch import Watcher
 from sohoa.iso_procedures import export as export_records
@@ -344,10 +346,49 @@ def show(
         out.print("restricted: your reading is recorded in the trail", style="yellow")
     _print_metadata(detail["metadata"])
     _print_retention(detail)
+    copy = detail["preservation"]
+    if copy is not None:
+        state = "outdated: made again by the next `sohoa pdf`" if copy["outdated"] else "current"
+        out.print(f"PDF/A copy: sha256 {copy['sha256']} ({state})", style="dim")
     for page in detail["pages"]:
         confidence = "–" if page["confidence"] is None else f"{page['confidence']:.0%}"
-        out.rule(f"page {page['number']} · OCR confidence {confidence}")
+        flags = "".join(f" · [yellow]{flag}[/yellow]" for flag in page["flags"])
+        out.rule(f"page {page['number']} · OCR confidence {confidence}{flags}")
         out.print(page["text"], markup=False, highlight=False)
+
+
+@app.command()
+def pdf(
+    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="where to write the PDF", show_default=False)
+    ],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Write a document's PDF/A preservation copy: its page images with the repaired text
+    (searchable and selectable in any PDF viewer) and the record's metadata. A missing,
+    damaged or outdated copy is made again first, from the original."""
+    settings = Settings()
+    with _sealed_archive(settings) as engine:
+        try:
+            copy, detail = objects.preservation_copy(
+                settings, engine, document_id, settings.trail_actor, "cli"
+            )
+        except (objects.NoSuchDocument, ValueError, PreservationError) as error:
+            _fail(str(error))
+        try:
+            shutil.copyfile(copy, out_file)
+        except OSError as error:
+            _fail(f"cannot write {out_file}: {error.strerror or error}")
+    if as_json:
+        _print_json({"document_id": document_id, "out": str(out_file), **detail})
+        return
+    out.print(
+        f"#{document_id} → {out_file} ({detail['format']}, {detail['size']:,} bytes, "
+        f"sha256 {detail['sha256']})",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()

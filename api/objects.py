@@ -11,15 +11,27 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import access, checkpoints, records, review, trail
-from sohoa.archive.models import VIETNAM, Disposal, Document, Event, Page, Procedure, ProcedureLink
+from sohoa.archive.models import (
+    VIETNAM,
+    Derivative,
+    Disposal,
+    Document,
+    Event,
+    Page,
+    Procedure,
+    ProcedureLink,
+)
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
+from sohoa.ingest import preserve
+from sohoa.ingest.pdfa import PDFA
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
 from sohoa.iso_procedures import links, registry, retention
@@ -38,6 +50,7 @@ def ingest_report(report: BatchReport) -> dict[str, Any]:
                 "pages": f.pages,
                 "error": f.error,
                 "unread_pages": {str(n): why for n, why in f.unread.items()},
+                "preservation_error": f.preservation_error,
             }
             for f in report.files
         ],
@@ -132,10 +145,66 @@ def document_detail(
                 "edits": p.edits,
                 "review_count": p.review_count,
                 "error": p.error,
+                "flags": p.flags,
+                "preparation": p.preparation,
+                "text_source": p.text_source,
             }
             for p in pages
         ],
+        "preservation": preservation_object(session, document),
     }
+
+
+def preservation_object(session: Session, document: Document) -> dict[str, Any] | None:
+    """The document's PDF/A copy as recorded (None before one is made); `outdated` when its
+    text or metadata changed since (it is made again when next asked for)."""
+    derivative = session.exec(
+        select(Derivative).where(Derivative.document_id == document.id)
+    ).first()
+    if derivative is None:
+        return None
+    return {
+        "format": PDFA,
+        "sha256": derivative.sha256,
+        "size": derivative.size,
+        "created": derivative.created.isoformat(),
+        "outdated": document.preserve_pending,
+    }
+
+
+def preservation_copy(
+    settings: Settings, engine, document_id: int, viewer: str, via: str
+) -> tuple[Path, dict[str, Any]]:
+    """The path of the document's PDF/A copy and its `preservation_object` (`sohoa pdf`, `GET
+    /api/documents/{id}/pdf`), made first if it is missing, damaged or outdated. Reading a
+    restricted record's copy is a `document.viewed` event like reading its text.
+    NoSuchDocument, or ValueError for a document with no pages to copy; `PreservationError` if
+    the copy cannot be made."""
+    with Session(engine) as session:
+        document = session.get(Document, document_id)
+        if document is None:
+            raise NoSuchDocument(f"no document with id {document_id}")
+        if document.status != "ingested":
+            raise ValueError(f"document #{document_id} is {document.status}: it has no copy")
+        if access.record_view(session, document, viewer, f"{via} pdf"):
+            session.commit()
+        stored = None
+        if not document.preserve_pending:
+            stored = preserve.stored_copy(settings, session, document_id)
+    if stored is None:
+        stored = preserve.copy_path(
+            settings, preserve.preserve(settings, engine, document_id, viewer)
+        )
+    with Session(engine) as session:
+        return stored, preservation_object(session, session.get(Document, document_id))
+
+
+def _copy_outdated(session: Session, document_id: int) -> None:
+    """The document's preservation copy no longer says what the record says: it is made
+    again when next asked for, or by the next ingest."""
+    document = session.get(Document, document_id)
+    document.preserve_pending = True
+    session.add(document)
 
 
 def repair_result(repaired: Repaired, encoding: str | None) -> dict[str, Any]:
@@ -188,6 +257,7 @@ def edit_metadata(
     for field, value in values.items():
         records.correct(session, document, field, value, actor)
     owe(session, document_id)
+    _copy_outdated(session, document_id)  # its XMP metadata says what the record said
     session.commit()
     metadata = records.metadata_of(document)
     pay(index, session, [document_id])
@@ -440,6 +510,8 @@ def review_edit(
         raise NoSuchDocument(f"document #{document_id} has no page {page_number}")
     edit = review.decide(session, page, edit_number, decision, actor)
     owe(session, document_id)
+    if edit["reviewed"] == "rejected":  # the page's text changed: so must the copy's
+        _copy_outdated(session, document_id)
     session.commit()
     pay(index, session, [document_id])
     return {"document_id": document_id, "page": page_number, "edit": edit_number, **edit}

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
@@ -24,6 +24,7 @@ from sohoa.archive import checkpoints, keys
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
 from sohoa.ingest import doctor as checkup
+from sohoa.ingest.preserve import PreservationError
 from sohoa.iso_procedures import registry
 from sohoa.iso_procedures.links import LinkError
 from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
@@ -140,6 +141,36 @@ def get_document(document_id: int, db: Db, request: Request, actor: Actor = "api
         raise HTTPException(404, f"no document with id {document_id}")
     request.state.appended = detail["access"] == "restricted"
     return detail
+
+
+@router.get(
+    "/api/documents/{document_id}/pdf",
+    summary="The document's PDF/A preservation copy (`sohoa pdf`)",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def get_pdf(document_id: int, db: Db, request: Request, actor: Actor = "api") -> FileResponse:
+    """Page images with the repaired text, searchable in any viewer; made first if missing or
+    outdated. Reading a restricted record's copy is a `document.viewed` event. (`db` is not
+    read: the request's session is what seals the trail afterwards.)"""
+    state = request.app.state
+    try:
+        copy, detail = objects.preservation_copy(
+            state.settings, state.engine, document_id, actor or "api", "api"
+        )
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from error
+    except ValueError as error:
+        raise HTTPException(409, str(error)) from error
+    except PreservationError as error:
+        raise HTTPException(500, str(error)) from error
+    request.state.appended = True  # a view, or a copy made: either is an event to seal
+    return FileResponse(
+        copy,
+        media_type="application/pdf",
+        filename=f"sohoa-{document_id}.pdf",
+        headers={"X-Sohoa-SHA256": detail["sha256"]},
+    )
 
 
 @router.post(

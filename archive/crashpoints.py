@@ -13,6 +13,7 @@ The points, in the order an ingest meets them:
 - `after-commit`: a document's pages and events (or a person's edit of it) committed, the search
   index not yet written;
 - `mid-index-commit`: the index writer's documents added, its commit not yet complete;
+- `mid-preserve`: a document's preservation copy stored, its row and event not yet written;
 - `mid-checkpoint`: a checkpoint row written, its transaction not yet committed.
 """
 
@@ -23,7 +24,14 @@ import signal
 import sys
 import threading
 
-POINTS = ("mid-copy", "page-ocr", "after-commit", "mid-index-commit", "mid-checkpoint")
+POINTS = (
+    "mid-copy",
+    "page-ocr",
+    "after-commit",
+    "mid-index-commit",
+    "mid-preserve",
+    "mid-checkpoint",
+)
 
 _lock = threading.Lock()
 _reached: dict[str, int] = {}

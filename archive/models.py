@@ -58,6 +58,12 @@ class Document(SQLModel, table=True):
         sa_column_kwargs={"server_default": "0"},
         description="saved, but the search index does not hold it yet (an ingest was killed)",
     )
+    preserve_pending: bool = Field(
+        default=False,
+        index=True,
+        sa_column_kwargs={"server_default": "0"},
+        description="saved, but its preservation copy is not made yet (an ingest was killed)",
+    )
     access: str = Field(
         default="open",
         sa_column_kwargs={"server_default": "open"},
@@ -102,6 +108,36 @@ class Page(SQLModel, table=True):
         sa_column=Column(Text, nullable=True),
         description="why OCR gave the page no text (timed out, crashed); None when it read",
     )
+    preparation: dict[str, Any] = Field(
+        default_factory=dict,
+        sa_column=Column(JSON, nullable=False, server_default="{}"),
+        description="what the prepare stage did: steps, rotation, measured skew, blank, error",
+    )
+    flags: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, server_default="[]"),
+        description="what the archivist should look at: low-dpi, low-confidence, blank",
+    )
+    text_source: str = Field(
+        default="ocr",
+        sa_column=Column(Text, nullable=False, server_default="ocr"),
+        description="where the text came from: ocr, or the PDF's own text layer",
+    )
+
+
+class Derivative(SQLModel, table=True):
+    """A file made from a document, stored by its SHA-256 beside the originals and never
+    rewritten: today the PDF/A preservation copy (`kind` = `pdfa`). Made again (after a review
+    changed the text), the row points at the new file; the trail keeps every version's hash."""
+
+    __table_args__ = (UniqueConstraint("document_id", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    kind: str = Field(description="pdfa")
+    sha256: str = Field(max_length=64)
+    size: int
+    created: datetime = Field(default_factory=utcnow)
 
 
 class IngestJob(SQLModel, table=True):

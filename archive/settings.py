@@ -1,9 +1,10 @@
 """Configuration from the environment (prefix `SOHOA_`), one object passed down explicitly.
 
 `SOHOA_HOME` is the data directory. Under it: `sohoa.db` (SQLite), `originals/` (the scanned
-files, content-addressed), `index/` (the search index), `keys/` (the key
-that signs the trail's checkpoints). Nothing is read from a global: commands
-and the web app build one `Settings` and hand it on, so tests can point a whole run elsewhere.
+files, content-addressed), `preservation/` (the PDF/A copies, content-addressed too), `index/`
+(the search index), `keys/` (the key that signs the trail's checkpoints). Nothing is read from
+a global: commands and the web app build one `Settings` and hand it on, so tests can point a
+whole run elsewhere.
 """
 
 from __future__ import annotations
@@ -70,6 +71,11 @@ class Settings(BaseSettings):
     @property
     def originals_dir(self) -> Path:
         return self.home / "originals"
+
+    @property
+    def preservation_dir(self) -> Path:
+        """The PDF/A preservation copies, stored by their SHA-256 like the originals."""
+        return self.home / "preservation"
 
     @property
     def index_dir(self) -> Path:

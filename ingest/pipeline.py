@@ -1,5 +1,5 @@
 """The ingest pipeline: a batch of files through discover → store → rasterize → prepare → OCR →
-layout → repair → describe → index.
+layout → repair → describe → index → preserve.
 
 Files are taken one at a time in the main thread (hash, identify, store, render), while their
 pages are OCR'd side by side in a pool of `workers` threads (each drives one single-threaded
@@ -20,7 +20,8 @@ failing, or keeps stopping the process, is tried `SOHOA_MAX_ATTEMPTS` times and 
 
 Each page's text is stored in reading order (`layout`: left header block, right header block,
 body, recipients, signature) and repaired; the document's record metadata is then read from its
-first and last pages (`describe`).
+first and last pages (`describe`). Last, its PDF/A preservation copy is made from the page images
+(`preserve`); a document whose copy is owed (killed, or the copy failed) gets it on the next run.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
 from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover, readable
+from sohoa.ingest.flags import page_flags
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout
 from sohoa.ingest.ocr import OcrFailed, OcrTimeout, PageText, check_tesseract
+from sohoa.ingest.preserve import preserve
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
@@ -64,6 +67,7 @@ class FileOutcome:
     pages: int = 0
     error: str | None = None
     unread: dict[int, str] = field(default_factory=dict)  # pages OCR gave up on, and why
+    preservation_error: str | None = None  # why its PDF/A copy is not made yet
 
 
 @dataclass
@@ -166,6 +170,18 @@ class Ingester:
         but not yet indexed. Only ever run under the ingest lock: nothing else writes these."""
         clear_scratch(self.settings)
         catch_up(self.index, self.engine)
+        self._preserve_pending()
+
+    def _preserve_pending(self) -> None:
+        """Make the preservation copies a killed (or failing) ingest still owes."""
+        with Session(self.engine) as session:
+            owed = session.exec(
+                select(Document.id, Document.name).where(
+                    Document.preserve_pending, Document.status == "ingested"
+                )
+            ).all()
+        for document_id, name in owed:
+            self._preserve(FileOutcome(name, "ingested", document_id))
 
     def _run(self, paths: list[str]) -> BatchReport:
         self._claimed = {}
@@ -515,8 +531,17 @@ class Ingester:
         return remaining
 
     def _save(self, work: _InWork) -> FileOutcome:
-        """Store a document's pages and events in one transaction, then index it."""
-        shutil.rmtree(work.work_dir, ignore_errors=True)
+        """Store a document's pages and events in one transaction, index it, and make its
+        preservation copy from the page images (then deleted)."""
+        try:
+            outcome = self._save_pages(work)
+            if outcome.status == "ingested":
+                self._preserve(outcome, [page.path for page in work.pages])
+            return outcome
+        finally:
+            shutil.rmtree(work.work_dir, ignore_errors=True)
+
+    def _save_pages(self, work: _InWork) -> FileOutcome:
         texts: list[ReadPage] = []
         unread: dict[int, str] = {}  # page number → why OCR gave it no text
         for image, future in zip(work.pages, work.futures, strict=True):
@@ -547,6 +572,7 @@ class Ingester:
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             owe(session, document_id)  # killed before `pay`, the next ingest indexes it
+            document.preserve_pending = True  # and killed before its copy, the next makes it
             document.record_metadata = metadata
             described = metadata if problem is None else {**metadata, "error": problem}
             self._event(session, "document.described", "document", document_id, described)
@@ -565,6 +591,15 @@ class Ingester:
         work.outcome.status, work.outcome.pages = "ingested", len(pages)
         work.outcome.unread = unread
         return work.outcome
+
+    def _preserve(self, outcome: FileOutcome, images: list[Path] | None = None) -> None:
+        """Make the document's PDF/A preservation copy. A copy that cannot be made does not
+        cost the document its place: the reason goes in the outcome, the document stays
+        `preserve_pending`, and the next ingest tries again."""
+        try:
+            preserve(self.settings, self.engine, outcome.document_id, self.actor, images)
+        except Exception as error:  # a damaged page image must not lose an ingested document
+            outcome.preservation_error = f"no preservation copy yet: {_unexpected(error)}"
 
     def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
@@ -625,6 +660,8 @@ def _page_row(
         edits=edits,
         review_count=sum(1 for edit in edits if edit["review"]),
         error=error,
+        preparation={"steps": read.prepared, "resolution": image.scan_dpi},
+        flags=page_flags(image.scan_dpi, text.confidence, False, error),
     )
     return page, layout.with_texts(repaired.text)
 
@@ -652,8 +689,9 @@ def clear_scratch(settings: Settings) -> None:
     """Delete the rendered pages and half-copied originals a killed ingest left (never an
     original: a copy only takes its address once complete). Only under the ingest lock."""
     shutil.rmtree(settings.work_dir, ignore_errors=True)
-    for copy in storage.leftover_copies(settings.originals_dir):
-        copy.unlink(missing_ok=True)
+    for root in (settings.originals_dir, settings.preservation_dir):
+        for copy in storage.leftover_copies(root):
+            copy.unlink(missing_ok=True)
 
 
 def _unfinished_batch(session: Session, paths: list[str]) -> Batch | None:

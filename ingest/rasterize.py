@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import struct
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,7 @@ class PageImage:
     width: int
     height: int
     dpi: int
+    scan_dpi: int | None = None  # the scan's own resolution (see `scan_resolutions`)
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,38 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
         raise RasterizeError(f"cannot render the PDF: {_first_line(error)}") from error
     if len(paths) != pages:
         raise RasterizeError(f"cannot render the PDF: poppler made {len(paths)} of {pages} pages")
-    return [_page_from_file(number, Path(path), dpi) for number, path in enumerate(paths, 1)]
+    scans = scan_resolutions(source)
+    return [
+        _page_from_file(number, Path(path), dpi, scans.get(number))
+        for number, path in enumerate(paths, 1)
+    ]
+
+
+def scan_resolutions(source: Path) -> dict[int, int]:
+    """The resolution of each PDF page's scanned image (the largest image on the page), from
+    poppler's `pdfimages -list`: a PDF page is rendered at `ocr_dpi` whatever it holds, so the
+    render's resolution says nothing of the scan's. A page with no image (born digital) is
+    absent. Nothing if pdfimages fails: the check is advice, not a condition of ingest."""
+    try:
+        listing = subprocess.run(
+            ["pdfimages", "-list", str(source)],
+            capture_output=True,
+            text=True,
+            timeout=PDFINFO_SECONDS,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return {}
+    largest: dict[int, tuple[int, int]] = {}  # page → (pixels, resolution)
+    for row in listing.splitlines()[2:]:
+        cells = row.split()
+        if len(cells) < 14 or cells[2] != "image" or not (cells[12] + cells[13]).isdigit():
+            continue
+        page, pixels = int(cells[0]), int(cells[3]) * int(cells[4])
+        resolution = min(int(cells[12]), int(cells[13]))
+        if pixels > largest.get(page, (0, 0))[0]:
+            largest[page] = (pixels, resolution)
+    return {page: resolution for page, (_, resolution) in largest.items()}
 
 
 def _pdf_info(source: Path, max_pages: int) -> dict:
@@ -170,12 +203,12 @@ def _save_frame(number: int, frame: Image.Image, out_dir: Path, limits: Limits) 
         page = page.convert("RGB")
     path = out_dir / f"page-{number:04d}.pnm"
     page.save(path, format="PPM")
-    return PageImage(number, path, page.width, page.height, dpi)
+    return PageImage(number, path, page.width, page.height, dpi, dpi)
 
 
-def _page_from_file(number: int, path: Path, dpi: int) -> PageImage:
+def _page_from_file(number: int, path: Path, dpi: int, scan_dpi: int | None) -> PageImage:
     with Image.open(path) as image:
-        return PageImage(number, path, image.width, image.height, dpi)
+        return PageImage(number, path, image.width, image.height, dpi, scan_dpi)
 
 
 def _image_dpi(image: Image.Image) -> int:

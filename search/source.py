@@ -13,12 +13,13 @@ from sohoa.search.engine import IndexedPage
 
 def indexed_page(page: Page, name: str, metadata: dict | None = None) -> IndexedPage:
     """A stored page as the index sees it; `metadata` is its document's `record_metadata`
-    (its `procedures`, once the ISO trail links records to procedures, are indexed too)."""
+    (its `procedures`, once the ISO trail links records to procedures, are indexed too). A
+    blank page is held with no text: it stays a page of its document (the index's page counts
+    match the archive's) but nothing a scanner's specks made of it can be found."""
     metadata = dict(metadata or {})
     procedures = tuple(metadata.get("procedures") or ())
-    return IndexedPage(
-        page.document_id, name, page.number, page.text, page.raw_text, metadata, procedures
-    )
+    text, raw_text = ("", "") if "blank" in page.flags else (page.text, page.raw_text)
+    return IndexedPage(page.document_id, name, page.number, text, raw_text, metadata, procedures)
 
 
 def archive_pages(session: Session) -> Iterator[IndexedPage]:

@@ -26,7 +26,7 @@ from conftest import SOHOA, one_line_page, run_json, run_sohoa
 from sohoa.archive import storage
 from sohoa.archive.crashpoints import POINTS
 from sohoa.archive.database import open_database
-from sohoa.archive.models import Batch, Checkpoint, Document, Event, IngestJob, Page
+from sohoa.archive.models import Batch, Checkpoint, Derivative, Document, Event, IngestJob, Page
 from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
@@ -183,6 +183,17 @@ def assert_archive_whole(home: Path, corpus: Path, expected: dict[str, str]) -> 
     )
     assert storage.leftover_copies(settings.originals_dir) == []
     assert not settings.work_dir.exists() or not any(settings.work_dir.iterdir())
+    # Each document has its preservation copy, intact, and no other copy is stored.
+    with Session(open_database(settings)) as session:
+        assert not any(d.preserve_pending for d in session.exec(select(Document)).all())
+        copies = {c.document_id: c.sha256 for c in session.exec(select(Derivative)).all()}
+    assert set(copies) == {d.id for d in documents}
+    kept = {p.name for p in (settings.preservation_dir / "sha256").rglob("*") if p.is_file()}
+    assert kept == set(copies.values())
+    assert all(
+        storage.sha256_of(storage.original_path(settings.preservation_dir, h)) == h for h in kept
+    )
+    assert storage.leftover_copies(settings.preservation_dir) == []
     # The index holds each document's pages once, and nothing else.
     index = open_index(settings)
     assert index.pages_by_document() == {d.id: d.page_count for d in documents}

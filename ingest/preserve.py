@@ -1,0 +1,187 @@
+"""The preservation copy of a document: made, stored by its hash, and recorded.
+
+Every ingested document gets a PDF/A-2b copy (`pdfa.build_pdfa`): its page images with the
+repaired text invisibly on the OCR's word boxes and the record's metadata in the XMP. The copy
+is a derivative: the original is never touched; the copy is stored beside the originals under
+its own SHA-256 (`preservation/`), the `derivative` row points at it, and its making is a
+`document.preserved` event naming both hashes. Made again (a review changed the text), the new
+copy takes the row and the old file stays where it was, so no stored file is ever rewritten. A
+copy is reproducible: made again from the same pages and text it is the same file, byte for byte
+(its dates are the record's, not the build's), so a copy made again after a crash is the one
+already stored, and anyone can rebuild one and compare hashes.
+
+The ingest makes the copy from the pages it has just read. Later (a copy lost, or a document
+ingested before copies existed) it is made from the stored original: rendered again at the
+resolution the pages were read at, and turned upright and straightened as they were (the
+preparation each page records), so the OCR's boxes fall on the same pixels.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from sohoa.archive import crashpoints, storage, trail
+from sohoa.archive.database import write_lock
+from sohoa.archive.models import VIETNAM, Derivative, Document, Event, Page, utcnow
+from sohoa.archive.settings import Settings
+from sohoa.ingest.identify import SUPPORTED
+from sohoa.ingest.pdfa import PDFA, PdfaError, PdfInfo, PdfPage, build_pdfa
+from sohoa.ingest.rasterize import Limits, RasterizeError, rasterize
+from sohoa.ingest.text_placement import placed_lines
+
+KIND = "pdfa"
+UNCHANGING = ("document.viewed", "document.preserved")  # events that leave the record as it was
+
+
+class PreservationError(Exception):
+    """A document's preservation copy cannot be made; the message says why."""
+
+
+def copy_path(settings: Settings, derivative: Derivative) -> Path:
+    """Where a stored copy lives."""
+    return storage.original_path(settings.preservation_dir, derivative.sha256)
+
+
+def stored_copy(settings: Settings, session: Session, document_id: int) -> Path | None:
+    """The document's preservation copy if it is stored and intact, else None."""
+    derivative = _derivative(session, document_id)
+    if derivative is None:
+        return None
+    path = copy_path(settings, derivative)
+    if not path.is_file() or storage.sha256_of(path) != derivative.sha256:
+        return None
+    return path
+
+
+def preserve(
+    settings: Settings,
+    engine: Engine,
+    document_id: int,
+    actor: str,
+    images: list[Path] | None = None,
+) -> Derivative:
+    """Make, store and record the document's preservation copy, from `images` (its pages as
+    just read, upright and straight) or, if None, from its stored original."""
+    with Session(engine) as session:
+        document = session.get(Document, document_id)
+        if document is None or document.status != "ingested":
+            raise PreservationError(f"document #{document_id} is not an ingested document")
+        pages = _pages(session, document_id)
+        info = _info(document, settings.ocr_lang, _text_time(session, document_id))
+    with tempfile.TemporaryDirectory(prefix="sohoa-preserve-") as scratch:
+        work = Path(scratch)
+        copy = work / "copy.pdf"
+        try:
+            if images is None:
+                images = _rendered(settings, document, pages, work / "rendered")
+            pdf_pages = [
+                PdfPage(
+                    image,
+                    page.dpi,
+                    placed_lines(page.words, page.raw_text, page.text),
+                    page.preparation.get("resolution"),
+                )
+                for image, page in zip(images, pages, strict=True)
+            ]
+            build_pdfa(pdf_pages, info, copy, work / "build")
+        except (PdfaError, RasterizeError) as error:
+            raise PreservationError(f"document #{document_id}: {error}") from error
+        sha256 = storage.sha256_of(copy)
+        storage.store(settings.preservation_dir, copy, sha256)
+        crashpoints.reached("mid-preserve")
+        return _record(engine, document_id, sha256, copy.stat().st_size, len(pages), actor)
+
+
+def _pages(session: Session, document_id: int) -> list[Page]:
+    pages = session.exec(
+        select(Page).where(Page.document_id == document_id).order_by(Page.number)
+    ).all()
+    if not pages:
+        raise PreservationError(f"document #{document_id} has no pages")
+    return list(pages)
+
+
+def _rendered(settings: Settings, document: Document, pages: list[Page], out: Path) -> list[Path]:
+    """The document's pages rendered again from its original, as they were read."""
+    original = storage.original_path(settings.originals_dir, document.sha256)
+    if not original.is_file():
+        raise PreservationError(f"the original of document #{document.id} is missing")
+    limits = Limits(max_pages=len(pages), max_page_pixels=1 << 62)  # it was read once already
+    images = rasterize(original, SUPPORTED[document.mime], out, pages[0].dpi, limits)
+    if [(i.width, i.height) for i in images] != [(p.width, p.height) for p in pages]:
+        raise PreservationError(
+            f"the original of document #{document.id} no longer renders as its pages were read"
+        )
+    return [image.path for image in images]
+
+
+def _text_time(session: Session, document_id: int) -> str:
+    """When the document last changed (read, repaired, reviewed, described, corrected): the
+    copy's date. Not the time it was built, so that a copy made again from the same text is
+    the same file."""
+    moment = session.exec(
+        select(func.max(Event.time)).where(
+            Event.object_type == "document",
+            Event.object_id == document_id,
+            Event.action.not_in(UNCHANGING),
+        )
+    ).one()
+    return moment.astimezone(VIETNAM).isoformat(timespec="seconds") if moment else ""
+
+
+def _info(document: Document, lang: str, made: str) -> PdfInfo:
+    """The XMP metadata from the record's fields (Decree 30): title = trích yếu, author = the
+    issuing body."""
+    meta = document.record_metadata or {}
+    kind_and_number = " ".join(v for v in (meta.get("doc_type"), meta.get("number")) if v)
+    return PdfInfo(
+        title=meta.get("subject") or Path(document.name).name,
+        author=meta.get("issuer", ""),
+        subject=kind_and_number,
+        keywords=", ".join(v for v in (meta.get("doc_type"), meta.get("place")) if v),
+        date=meta.get("date", ""),
+        identifier=meta.get("number", ""),
+        source=f"sha256:{document.sha256}",
+        made=made,
+        lang=lang,
+    )
+
+
+def _derivative(session: Session, document_id: int) -> Derivative | None:
+    return session.exec(
+        select(Derivative).where(Derivative.document_id == document_id, Derivative.kind == KIND)
+    ).first()
+
+
+def _record(
+    engine: Engine, document_id: int, sha256: str, size: int, pages: int, actor: str
+) -> Derivative:
+    """The copy's row and its `document.preserved` event, in one transaction."""
+    with Session(engine, expire_on_commit=False) as session:
+        write_lock(session)  # two makers of one document's copy take turns, not the same row
+        derivative = _derivative(session, document_id)
+        replaces = derivative.sha256 if derivative is not None else None
+        if derivative is None:
+            derivative = Derivative(document_id=document_id, kind=KIND, sha256=sha256, size=size)
+        derivative.sha256, derivative.size, derivative.created = sha256, size, utcnow()
+        session.add(derivative)
+        document = session.get(Document, document_id)
+        document.preserve_pending = False
+        details = {"format": PDFA, "sha256": sha256, "size": size, "pages": pages}
+        details["original"] = document.sha256
+        if replaces is not None:
+            details["replaces"] = replaces
+        trail.record(
+            session,
+            "document.preserved",
+            actor=actor,
+            object_type="document",
+            object_id=document_id,
+            details=details,
+        )
+        session.commit()
+        return derivative
