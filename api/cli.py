@@ -524,7 +524,8 @@ def doctor(
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="print the findings as JSON")] = False,
 ) -> None:
-    """Check that the database, the stored originals, the pages and the search index agree.
+    """Check that the database, the stored originals, the pages, the PDF/A copies and the
+    search index agree.
 
     Each difference is reported with what `--repair` does about it, or what a person must do.
     Exits 1 while anything is left wrong."""
@@ -534,7 +535,8 @@ def doctor(
     findings = checkup.examine(settings, engine, index, hashes)
     if repair and any(f.repair for f in findings):
         try:
-            checkup.repair(settings, engine, index, findings, _reread(settings, engine, index))
+            reread = _reread(settings, engine, index)
+            checkup.repair(settings, engine, index, findings, reread, settings.trail_actor)
         except (IngestRunning, OcrUnavailable) as error:
             _fail(str(error))
         finally:

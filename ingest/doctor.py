@@ -4,9 +4,10 @@ The database is the archive's truth; around it sit the stored originals (each at
 of its SHA-256), the search index (a copy of the pages) and scratch space. `examine` compares
 them and returns one `Finding` per difference, each saying what `repair` would do about it, or
 what a person must do. `repair` only ever rewrites what is derived from the database (the index,
-a document's pages read again from its stored original, scratch files): originals and the
-trail's events are never touched, and a missing or changed original is reported, never
-"fixed". `cheap_findings` is the subset that costs a few queries, run when commands start.
+a document's pages read again from its stored original, its PDF/A copy, scratch files):
+originals and the trail's events are never touched, and a missing or changed original is
+reported, never "fixed". `cheap_findings` is the subset that costs a few queries, run when
+commands start.
 """
 
 from __future__ import annotations
@@ -19,16 +20,18 @@ from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
 from sohoa.archive import ingest_lock, storage
-from sohoa.archive.models import DISPOSED, Batch, Document, IngestJob, Page
+from sohoa.archive.models import DISPOSED, Batch, Derivative, Document, IngestJob, Page
 from sohoa.archive.settings import Settings
 from sohoa.ingest.pipeline import clear_scratch
+from sohoa.ingest.preserve import PreservationError, preserve
 from sohoa.search import SearchIndex, catch_up, pay, reindex
 
 
 @dataclass
 class Finding:
-    """One difference: which part (`database`, `originals`, `pages`, `index`, `scratch`,
-    `batches`), what is wrong, and what `--repair` does about it (None: a person must act)."""
+    """One difference: which part (`database`, `originals`, `pages`, `index`, `preservation`,
+    `scratch`, `batches`), what is wrong, and what `--repair` does about it (None: a person
+    must act)."""
 
     part: str
     problem: str
@@ -59,6 +62,7 @@ def examine(settings: Settings, engine: Engine, index: SearchIndex, hashes: bool
         findings += _integrity(session)
         findings += _originals(session, settings.originals_dir, hashes)
         findings += _pages(session)
+        findings += _copies(session, settings, hashes)
         if not any(f.part == "index" and f.document_id is None for f in findings):
             findings += _index(session, index)  # an index that cannot serve is rebuilt whole
     return findings
@@ -70,6 +74,7 @@ def repair(
     index: SearchIndex,
     findings: list[Finding],
     reread: Callable[[list[int]], None],
+    actor: str = "sohoa doctor --repair",
 ) -> list[Finding]:
     """Do what each finding's `repair` says, under the ingest lock (an ingest running at the
     same time would be writing the same things): raises `IngestRunning` if one is. Documents
@@ -87,9 +92,25 @@ def repair(
     again = sorted({f.document_id for f in fixable if f.part == "pages"})
     if again:
         reread(again)  # the ingest pipeline, which takes the lock itself
+    failed = set()
+    for document_id in sorted({f.document_id for f in fixable if f.part == "preservation"}):
+        if document_id in again:  # read again, a document gets its copy with its pages
+            continue
+        try:
+            preserve(settings, engine, document_id, actor)
+        except PreservationError as error:
+            failed.add(document_id)
+            _log_failure(findings, document_id, str(error))
     for finding in fixable:
-        finding.repaired = True
+        finding.repaired = not (finding.part == "preservation" and finding.document_id in failed)
     return findings
+
+
+def _log_failure(findings: list[Finding], document_id: int, error: str) -> None:
+    """Say why a copy could not be made, on the finding itself."""
+    for finding in findings:
+        if finding.part == "preservation" and finding.document_id == document_id:
+            finding.problem += f" (making it failed: {error})"
 
 
 # -- the checks ----------------------------------------------------------------------------
@@ -135,6 +156,7 @@ def _taken_later(session: Session, path: str, job_id: int) -> bool:
 
 def _leftovers(settings: Settings) -> list[Finding]:
     copies = storage.leftover_copies(settings.originals_dir)
+    copies += storage.leftover_copies(settings.preservation_dir)
     scratch = sorted(settings.work_dir.iterdir()) if settings.work_dir.is_dir() else []
     if not copies and not scratch:
         return []
@@ -207,6 +229,34 @@ def _pages(session: Session) -> list[Finding]:
         findings.append(
             Finding("pages", problem, "read it again from its stored original", document.id)
         )
+    return findings
+
+
+def _copies(session: Session, settings: Settings, hashes: bool) -> list[Finding]:
+    """Each ingested document's PDF/A copy: made, current, stored and (with `hashes`) intact.
+    Earlier copies of a document, kept when a correction made a new one, are not findings."""
+    current = dict(
+        session.exec(select(Derivative.document_id, Derivative.sha256)).all()  # one kind today
+    )
+    findings = []
+    for document_id, pending in session.exec(
+        select(Document.id, Document.preserve_pending).where(Document.status == "ingested")
+    ):
+        sha256 = current.get(document_id)
+        path = None if sha256 is None else storage.original_path(settings.preservation_dir, sha256)
+        if sha256 is None:
+            problem, fix = f"document #{document_id} has no PDF/A copy", "make it"
+        elif not path.is_file():
+            problem, fix = f"document #{document_id}: its PDF/A copy is missing", "make it again"
+        elif hashes and storage.sha256_of(path) != sha256:
+            problem = f"document #{document_id}: its PDF/A copy no longer matches its SHA-256"
+            fix = "make it again from the original"
+        elif pending:
+            problem = f"document #{document_id}: its PDF/A copy is older than its record"
+            fix = "make it again"
+        else:
+            continue
+        findings.append(Finding("preservation", problem, fix, document_id))
     return findings
 
 

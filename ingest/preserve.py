@@ -91,9 +91,18 @@ def preserve(
         except (PdfaError, RasterizeError) as error:
             raise PreservationError(f"document #{document_id}: {error}") from error
         sha256 = storage.sha256_of(copy)
+        _clear_damaged(settings, sha256)
         storage.store(settings.preservation_dir, copy, sha256)
         crashpoints.reached("mid-preserve")
         return _record(engine, document_id, sha256, copy.stat().st_size, len(pages), actor)
+
+
+def _clear_damaged(settings: Settings, sha256: str) -> None:
+    """A stored copy at this address that no longer has its hash was damaged on disk; the
+    same copy, made again, takes its place (unlike an original, a copy can be made again)."""
+    stored = storage.original_path(settings.preservation_dir, sha256)
+    if stored.is_file() and storage.sha256_of(stored) != sha256:
+        stored.unlink()
 
 
 def _pages(session: Session, document_id: int) -> list[Page]:

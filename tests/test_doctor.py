@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from conftest import one_line_page, run_json, run_sohoa, store_original
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
-from sohoa.archive.models import Batch, Document, Event, IngestJob, Page, utcnow
+from sohoa.archive.models import Batch, Derivative, Document, Event, IngestJob, Page, utcnow
 from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
@@ -119,6 +119,30 @@ def test_a_changed_original_is_reported_and_never_touched(home):
     assert _events(home) == events
 
 
+def test_a_damaged_lost_or_never_made_pdfa_copy_is_made_again(home):
+    settings = Settings(home=home)
+    engine = open_database(settings)
+    with Session(engine, expire_on_commit=False) as session:
+        first, second = session.exec(select(Derivative).order_by(Derivative.document_id)).all()
+        session.delete(second)  # as in an archive ingested before copies were made
+        session.commit()
+    damaged = storage.original_path(settings.preservation_dir, first.sha256)
+    damaged.chmod(0o644)
+    damaged.write_bytes(b"damaged")
+    report = _doctor(home)
+    assert _parts(report) == ["preservation", "preservation"]
+    problems = " ".join(f["problem"] for f in report["findings"])
+    assert "no longer matches its SHA-256" in problems and "has no PDF/A copy" in problems
+    repaired = _doctor(home, "--repair")
+    assert [f["repaired"] for f in repaired["findings"]] == [True, True]
+    assert _doctor(home)["findings"] == []
+    with Session(engine) as session:
+        made = {d.document_id: d.sha256 for d in session.exec(select(Derivative))}
+    # Made again from the same original and text: the same copies, byte for byte.
+    assert made == {first.document_id: first.sha256, second.document_id: second.sha256}
+    assert storage.sha256_of(damaged) == first.sha256
+
+
 def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
     settings = Settings(home=home)
     incoming = settings.originals_dir / storage.INCOMING
@@ -168,6 +192,7 @@ def test_an_edit_killed_before_the_index_heard_of_it_is_indexed_by_the_repair(ho
     )
     assert killed.returncode == -9 and "crash point after-commit reached" in killed.stderr
     assert run_json(home, "search", "tong ket thi dua")["total"] == 0  # the index missed it
-    assert _parts(_doctor(home)) == ["index"]
+    # The edit also outdated the document's PDF/A copy (its title is the subject).
+    assert _parts(_doctor(home)) == ["index", "preservation"]
     _doctor(home, "--repair")
     assert run_json(home, "search", "tong ket thi dua")["total"] == 1
