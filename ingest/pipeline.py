@@ -51,6 +51,7 @@ from sohoa.ingest.preserve import preserve
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
+from sohoa.ingest.text_layer import read_layers
 from sohoa.iso_procedures import links, registry
 from sohoa.iso_procedures.rules import rule_links
 from sohoa.search import SearchIndex, catch_up, owe, pay
@@ -374,9 +375,10 @@ class Ingester:
         self.progress.add_pages(len(pages))
         lang = self.settings.ocr_lang
         limit = self.settings.ocr_page_timeout
+        layers = _text_layers(item.path, kind, pages)
         futures = [
-            pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height, timeout=limit)
-            for p in pages
+            pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height, timeout=limit, layer=t)
+            for p, t in zip(pages, layers, strict=True)
         ]
         for future in futures:
             future.add_done_callback(self._page_read)
@@ -568,7 +570,7 @@ class Ingester:
             session.exec(delete(Page).where(Page.document_id == document_id))
             session.add_all(pages)
             for page, read in zip(pages, texts, strict=True):
-                self._page_events(session, page, read.prepared)
+                self._page_events(session, page, read.prepared, read.source)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             owe(session, document_id)  # killed before `pay`, the next ingest indexes it
@@ -601,7 +603,7 @@ class Ingester:
         except Exception as error:  # a damaged page image must not lose an ingested document
             outcome.preservation_error = f"no preservation copy yet: {_unexpected(error)}"
 
-    def _page_events(self, session, page: Page, prepared: list[str]) -> None:
+    def _page_events(self, session, page: Page, prepared: list[str], source: str = "ocr") -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
         own event because it is its own step: re-running it on stored pages with a better model
         will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
@@ -611,7 +613,8 @@ class Ingester:
             "words": len(page.words),
             "confidence": page.confidence,
             "prepared": prepared,
-            "engine": "tesseract",
+            "engine": "tesseract" if source.startswith("ocr") else "pdf-text-layer",
+            "source": source,
             "lang": self.settings.ocr_lang,
         }
         if page.error is not None:
@@ -664,6 +667,13 @@ def _page_row(
         flags=page_flags(image.scan_dpi, text.confidence, False, error),
     )
     return page, layout.with_texts(repaired.text)
+
+
+def _text_layers(path: Path, kind: str, pages: list[PageImage]) -> list[list[dict] | None]:
+    """Each page's own text layer, if the file is a PDF that has one (read in one pdftotext run,
+    milliseconds a page); None for a page to OCR as it is."""
+    layers = read_layers(path, pages) if kind == "pdf" else None
+    return layers if layers is not None else [None] * len(pages)
 
 
 def _not_read(image: PageImage) -> ReadPage:
