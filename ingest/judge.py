@@ -7,7 +7,7 @@ share of them that are syllables as written, `marked` the share that are syllabl
 Vietnamese mark (a tone, ă â ê ô ơ ư, đ); the score is their mean. Vietnamese prose marks most
 syllables; an English-model OCR of it drops the marks (`Ket qua thuc hien`: valid shapes, none
 marked) and garbles others (`hién`, `t6`, `chirc`); TCVN3/VNI mojibake is neither. Measured
-(valid / marked / score):
+(valid / marked / score; `bench/text_layer.py` prints them for any PDF):
 
 - the real born-digital PDF's layer (`born_digital_vht507.pdf`): page 1 0.97 / 0.84 / 0.91,
   page 2 (recipient lists, short) 0.86 / 0.74 / 0.80; the three hand transcriptions of real
