@@ -8,6 +8,7 @@ The real born-digital record in shared/samples/real is ingested end to end with 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 from pathlib import Path
@@ -80,13 +81,15 @@ def rendered(pdf: Path, folder: Path) -> list[PageImage]:
     return rasterize(pdf, "pdf", folder / "pages", DPI, Limits(10, 10**9))
 
 
-def scan(path: Path, lines: list[str], size: tuple[float, float], top: float) -> Path:
-    """A clean page image of `lines` at DPI, drawn where `make_pdf` would write them."""
+def scan(path: Path, lines: list[str], size: tuple[float, float], top: float = Y) -> Path:
+    """A clean page image of `lines` at DPI, drawn where `make_pdf` writes them (same font, size
+    and baselines), as a scan under an OCR layer would show them."""
     scale = DPI / 72
     page = Image.new("L", (round(size[0] * scale), round(size[1] * scale)), 255)
-    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, round(SIZE * 1.6 * scale))
+    draw, font = ImageDraw.Draw(page), ImageFont.truetype(FONT, round(SIZE * scale))
     for number, line in enumerate(lines):
-        draw.text((X * scale, (top + number * STEP * 1.8) * scale), line, font=font, fill=0)
+        at = (X * scale, (top + number * STEP) * scale)
+        draw.text(at, line, font=font, fill=0, anchor="ls")
     page.save(path)
     return path
 
@@ -155,11 +158,14 @@ def test_boxes_match_the_render_of_a_rotated_and_cropped_page(tmp_path, turn):
 
 def test_invisible_text_over_a_scan_is_a_layer(tmp_path):
     size = (420.0, 200.0)
-    image = scan(tmp_path / "scan.png", RECORD[:3], size, 30)
+    image = scan(tmp_path / "scan.png", RECORD[:3], size)
     pdf = make_pdf(tmp_path / "ocrd.pdf", RECORD[:3], image=image, invisible=True, size=size)
     [page] = rendered(pdf, tmp_path)
     [layer] = read_layers(pdf, [page])
     assert " ".join(w["text"] for w in layer) == " ".join(RECORD[:3])
+    assert judge.covered(page.path, layer) > 0.95  # the layer's words lie on the scan's ink
+    result = read_page(page.path, "vie", page.dpi, page.width, page.height, layer=layer)
+    assert result.source == "text-layer"
 
 
 def test_words_off_the_page_are_dropped_and_boxes_cut_to_it(tmp_path):
@@ -194,10 +200,7 @@ def test_a_legacy_encoded_layer_comes_out_as_unicode(tmp_path, monkeypatch, enco
 def test_an_image_only_pdf_is_ocrd(tmp_path):
     size = (420.0, 200.0)
     pdf = make_pdf(
-        tmp_path / "scan.pdf",
-        [],
-        image=scan(tmp_path / "scan.png", RECORD[:2], size, 30),
-        size=size,
+        tmp_path / "scan.pdf", [], image=scan(tmp_path / "scan.png", RECORD[:2], size), size=size
     )
     [page] = rendered(pdf, tmp_path)
     assert read_layers(pdf, [page]) == [[]]
@@ -208,7 +211,7 @@ def test_an_image_only_pdf_is_ocrd(tmp_path):
 
 def test_an_english_model_ocr_layer_loses_to_ocr_of_the_page(tmp_path):
     size = (560.0, 200.0)
-    image = scan(tmp_path / "scan.png", TRUE_LINES, size, 40)
+    image = scan(tmp_path / "scan.png", TRUE_LINES, size)
     pdf = make_pdf(tmp_path / "old-ocr.pdf", ENGLISH_OCR, image=image, invisible=True, size=size)
     result, page, layer = read_pdf(pdf, tmp_path)
     verdict = judge.judge(layer, page.path)
@@ -222,7 +225,7 @@ def test_a_signature_box_over_a_scanned_page_is_not_the_page(tmp_path):
     """A scan signed digitally: its only text is the signature box, good Vietnamese, but most
     of the page's ink is outside it; the page is OCR'd."""
     size = (560.0, 260.0)
-    image = scan(tmp_path / "scan.png", TRUE_LINES, size, 30)
+    image = scan(tmp_path / "scan.png", TRUE_LINES, size)
     stamp = ["TRUNG TÂM CÔNG BÁO VÀ TIN HỌC", "Ngày ký: 06.11.2024"]
     pdf = make_pdf(tmp_path / "signed.pdf", stamp, image=image, size=size, top=215)
     result, page, layer = read_pdf(pdf, tmp_path)
@@ -257,10 +260,7 @@ def test_poppler_failing_or_hanging_is_no_layer(tmp_path, monkeypatch):
 def test_a_layer_that_cannot_be_judged_is_ignored_and_the_page_ocrd(tmp_path):
     size = (420.0, 200.0)
     pdf = make_pdf(
-        tmp_path / "scan.pdf",
-        [],
-        image=scan(tmp_path / "scan.png", RECORD[:2], size, 30),
-        size=size,
+        tmp_path / "scan.pdf", [], image=scan(tmp_path / "scan.png", RECORD[:2], size), size=size
     )
     [page] = rendered(pdf, tmp_path)
     broken = [{"text": "hỏng", "line": 0}] * 5  # no boxes
@@ -313,3 +313,26 @@ def test_the_real_born_digital_record_is_ingested_from_its_layer(tmp_path):
     assert [e["source"] for e in events] == ["text-layer", "text-layer"]
     assert {e["engine"] for e in events} == {"pdf-text-layer"}
     assert all(page["edits"] == [] for page in shown["pages"])  # the exact text, nothing to mend
+
+
+def test_a_pdf_whose_layer_poppler_garbles_is_ingested_by_ocr(tmp_path):
+    """Through the installed command, with a pdftotext that prints what does not parse: the
+    pages are OCR'd and the document ingested as if the PDF had no layer."""
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    (fakes / "pdftotext").write_text("#!/bin/sh\necho '<html><doc><page width=\"1'\n")
+    (fakes / "pdftotext").chmod(0o755)
+    size = (420.0, 200.0)
+    image = scan(tmp_path / "scan.png", RECORD[:2], size)
+    pdf = make_pdf(tmp_path / "ocrd.pdf", RECORD[:2], image=image, invisible=True, size=size)
+    home = tmp_path / "archive"
+    env = {"PATH": f"{fakes}:{os.environ['PATH']}"}
+    [document] = run_json(home, "ingest", str(pdf), env=env)["documents"]
+    assert document["status"] == "ingested" and document["pages"] == 1
+    shown = run_json(home, "show", str(document["id"]))
+    assert "QUẢNG NGÃI" in shown["pages"][0]["text"]
+    with sqlite3.connect(next(home.glob("*.db"))) as database:
+        [(details,)] = database.execute(
+            "select details from event where action = 'page.recognized'"
+        ).fetchall()
+    assert json.loads(details)["source"] == "ocr"
