@@ -570,7 +570,7 @@ class Ingester:
             session.exec(delete(Page).where(Page.document_id == document_id))
             session.add_all(pages)
             for page, read in zip(pages, texts, strict=True):
-                self._page_events(session, page, read.prepared, read.source)
+                self._page_events(session, page, read.prepared)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             owe(session, document_id)  # killed before `pay`, the next ingest indexes it
@@ -603,7 +603,7 @@ class Ingester:
         except Exception as error:  # a damaged page image must not lose an ingested document
             outcome.preservation_error = f"no preservation copy yet: {_unexpected(error)}"
 
-    def _page_events(self, session, page: Page, prepared: list[str], source: str = "ocr") -> None:
+    def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
         own event because it is its own step: re-running it on stored pages with a better model
         will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
@@ -613,8 +613,8 @@ class Ingester:
             "words": len(page.words),
             "confidence": page.confidence,
             "prepared": prepared,
-            "engine": "tesseract" if source.startswith("ocr") else "pdf-text-layer",
-            "source": source,
+            "engine": "tesseract" if page.text_source.startswith("ocr") else "pdf-text-layer",
+            "source": page.text_source,
             "lang": self.settings.ocr_lang,
         }
         if page.error is not None:
@@ -664,6 +664,7 @@ def _page_row(
         review_count=sum(1 for edit in edits if edit["review"]),
         error=error,
         preparation={"steps": read.prepared, "resolution": image.scan_dpi},
+        text_source=read.source,
         flags=page_flags(image.scan_dpi, text.confidence, False, error),
     )
     return page, layout.with_texts(repaired.text)

@@ -20,7 +20,7 @@ from fpdf.enums import TextMode
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 
-from conftest import FONT, REPO, run_json
+from conftest import FONT, REPO, run_json, run_sohoa
 from sohoa.ingest import judge, read, text_layer
 from sohoa.ingest.ocr import OcrFailed
 from sohoa.ingest.rasterize import Limits, PageImage, rasterize
@@ -312,6 +312,16 @@ def test_the_real_born_digital_record_is_ingested_from_its_layer(tmp_path):
         ]
     assert [e["source"] for e in events] == ["text-layer", "text-layer"]
     assert {e["engine"] for e in events} == {"pdf-text-layer"}
+    assert [page["text_source"] for page in shown["pages"]] == ["text-layer", "text-layer"]
+    # Its PDF/A copy carries the layer's text, letter for letter.
+    copy = tmp_path / "copy.pdf"
+    run_sohoa(home, "pdf", str(document["id"]), "--out", str(copy))
+    extracted = subprocess.run(
+        ["pdftotext", "-raw", str(copy), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "".join(extracted.split()) == "".join(
+        "".join(page["text"].split()) for page in shown["pages"]
+    )
     assert all(page["edits"] == [] for page in shown["pages"])  # the exact text, nothing to mend
 
 
