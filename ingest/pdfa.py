@@ -95,7 +95,7 @@ def _page_image(page: PdfPage, stem: Path) -> tuple[Path, int]:
         if page.scan_dpi is not None and page.scan_dpi < dpi and image.mode != "1":
             scale = page.scan_dpi / dpi
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-            image = image.resize(size, Image.Resampling.LANCZOS)
+            image = image.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
             dpi = page.scan_dpi
         if image.mode == "1":
             path = stem.with_suffix(".tiff")

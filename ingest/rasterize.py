@@ -43,6 +43,7 @@ DAMAGED = (
     struct.error,
 )
 PDFINFO_SECONDS = 60  # pdfinfo answers in milliseconds; a PDF it chews on longer is hostile
+SCAN_SHARE = 0.5  # an image covering this share of a PDF page is the page's scan
 RENDER_SECONDS_PER_PAGE = 60  # a page renders in about a quarter second; one slower is a bomb
 
 
@@ -84,7 +85,8 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
     if pages == 0:
         raise RasterizeError("the PDF has no pages")
     _check_page_count(pages, limits)
-    for number, (width, height) in enumerate(_pdf_page_sizes(info, pages), 1):
+    sizes = _pdf_page_sizes(info, pages)
+    for number, (width, height) in enumerate(sizes, 1):
         _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
     limit = RENDER_SECONDS_PER_PAGE * pages
     try:
@@ -106,18 +108,20 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
         raise RasterizeError(f"cannot render the PDF: {_first_line(error)}") from error
     if len(paths) != pages:
         raise RasterizeError(f"cannot render the PDF: poppler made {len(paths)} of {pages} pages")
-    scans = scan_resolutions(source)
+    scans = scan_resolutions(source, sizes)
     return [
         _page_from_file(number, Path(path), dpi, scans.get(number))
         for number, path in enumerate(paths, 1)
     ]
 
 
-def scan_resolutions(source: Path) -> dict[int, int]:
-    """The resolution of each PDF page's scanned image (the largest image on the page), from
-    poppler's `pdfimages -list`: a PDF page is rendered at `ocr_dpi` whatever it holds, so the
-    render's resolution says nothing of the scan's. A page with no image (born digital) is
-    absent. Nothing if pdfimages fails: the check is advice, not a condition of ingest."""
+def scan_resolutions(source: Path, sizes: list[tuple[float, float]]) -> dict[int, int]:
+    """The resolution of each PDF page's scanned image, from poppler's `pdfimages -list`: a PDF
+    page is rendered at `ocr_dpi` whatever it holds, so the render's resolution says nothing of
+    the scan's. The scan is the largest image, if it covers at least half the page (`sizes`, in
+    points): a born-digital page with a logo or a signature image is not a scan, and is absent,
+    as is a page with no image. Nothing if pdfimages fails: the check is advice, not a
+    condition of ingest."""
     try:
         listing = subprocess.run(
             ["pdfimages", "-list", str(source)],
@@ -133,10 +137,15 @@ def scan_resolutions(source: Path) -> dict[int, int]:
         cells = row.split()
         if len(cells) < 14 or cells[2] != "image" or not (cells[12] + cells[13]).isdigit():
             continue
-        page, pixels = int(cells[0]), int(cells[3]) * int(cells[4])
-        resolution = min(int(cells[12]), int(cells[13]))
-        if pixels > largest.get(page, (0, 0))[0]:
-            largest[page] = (pixels, resolution)
+        page, width, height = int(cells[0]), int(cells[3]), int(cells[4])
+        x_ppi, y_ppi = max(int(cells[12]), 1), max(int(cells[13]), 1)
+        if not 1 <= page <= len(sizes):
+            continue
+        page_inches = sizes[page - 1][0] * sizes[page - 1][1] / POINTS_PER_INCH**2
+        if (width / x_ppi) * (height / y_ppi) < SCAN_SHARE * page_inches:
+            continue  # a logo, a signature, a figure: not the page's scan
+        if width * height > largest.get(page, (0, 0))[0]:
+            largest[page] = (width * height, min(x_ppi, y_ppi))
     return {page: resolution for page, (_, resolution) in largest.items()}
 
 

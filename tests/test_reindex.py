@@ -245,12 +245,13 @@ def test_doctor_advises_tantivy_past_the_size_whoosh_stays_fast(archive, monkeyp
     monkeypatch.setenv("SOHOA_HOME", str(settings.home))
     monkeypatch.setattr(cli, "WHOOSH_PAGES", 50)
     report = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
-    assert report.exit_code == 1  # this archive's documents were made without their originals
+    # This archive's documents were made without their originals or their PDF/A copies.
+    assert report.exit_code == 1
     assert "its original is missing" in report.stdout
-    assert "findings in all" not in report.stdout  # all shown
+    assert "60 findings in all (originals: 30, preservation: 30); the first 50" in report.stdout
     monkeypatch.setattr(cli, "DOCTOR_ROWS", 5)
     few = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
-    assert "30 findings in all (originals: 30); the first 5 are shown" in few.stdout
+    assert "60 findings in all (originals: 30, preservation: 30); the first 5 are" in few.stdout
     assert f"search: {settings.search_engine}, 60 page(s) indexed" in report.stdout
     advised = "sohoa reindex --engine tantivy" in report.stdout
     assert advised == (settings.search_engine == "whoosh")

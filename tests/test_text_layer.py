@@ -313,6 +313,11 @@ def test_the_real_born_digital_record_is_ingested_from_its_layer(tmp_path):
     assert [e["source"] for e in events] == ["text-layer", "text-layer"]
     assert {e["engine"] for e in events} == {"pdf-text-layer"}
     assert [page["text_source"] for page in shown["pages"]] == ["text-layer", "text-layer"]
+    # Not a scan: its seal and signature images are no page image whose resolution counts.
+    assert [(p["flags"], p["preparation"]["resolution"]) for p in shown["pages"]] == [
+        ([], None),
+        ([], None),
+    ]
     # Its PDF/A copy carries the layer's text, letter for letter.
     copy = tmp_path / "copy.pdf"
     run_sohoa(home, "pdf", str(document["id"]), "--out", str(copy))
