@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     ocr_page_timeout: float = Field(
         180, gt=0, description="seconds OCR may take on one page before it is stopped"
     )
+    prepare_clean: bool = Field(
+        False, description="clean the image OCR reads (speckles, dark borders) with unpaper"
+    )
     workers: int = Field(default_factory=_default_workers, description="pages OCR'd at once")
     max_pages: int = Field(2000, description="a file with more pages is refused")
     max_attempts: int = Field(

@@ -376,9 +376,20 @@ class Ingester:
         lang = self.settings.ocr_lang
         limit = self.settings.ocr_page_timeout
         layers = _text_layers(item.path, kind, pages)
+        clean = self.settings.prepare_clean
         futures = [
-            pool.submit(read_page, p.path, lang, p.dpi, p.width, p.height, timeout=limit, layer=t)
-            for p, t in zip(pages, layers, strict=True)
+            pool.submit(
+                read_page,
+                p.path,
+                lang,
+                p.dpi,
+                p.width,
+                p.height,
+                timeout=limit,
+                layer=layer,
+                clean=clean,
+            )
+            for p, layer in zip(pages, layers, strict=True)
         ]
         for future in futures:
             future.add_done_callback(self._page_read)

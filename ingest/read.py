@@ -1,5 +1,9 @@
 """Reading one page image: prepare it, OCR it, and take a second look at its signature block.
 
+Preparation (`prepare`) rewrites the page image upright and level and says which image OCR
+reads; word boxes are in the coordinates of the rewritten page. A page OCR reads poorly has its
+orientation checked, and is read again if it was upside down.
+
 Tesseract segments a whole page into blocks first; a signature block under a red seal, with a
 signature stroke across it, is often taken for a picture and not read at all (on synthetic
 pages with seals, the signer was missing on a third of them). Read on its own as one block of
@@ -19,29 +23,30 @@ cannot be judged is ignored. `ReadPage.source` records which it was.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sohoa.ingest import judge
 from sohoa.ingest.layout import Layout, foot_region, read_layout
 from sohoa.ingest.ocr import OcrFailed, OcrTimeout, PageText, ocr_page, ocr_region, page_text
-from sohoa.ingest.prepare import drop_red_ink
+from sohoa.ingest.prepare import Preparation, Prepared, needs_orientation, prepare_page, reorient
 
 CONFIDENT = 0.8  # a word read at least this confidently counts as read
-
-
 SOURCES = ("ocr", "text-layer", "text-layer-tcvn3", "text-layer-vni", "ocr-over-layer")
 
 
 @dataclass
 class ReadPage:
-    """What was read on one page image, its layout, the preparation steps applied first, and
+    """What was read on one page image, its layout, and the preparation steps applied first
+    (`prepared`: the preparation's steps, and `reread-signature` if the foot was read again);
+    `preparation`: all that preparation found and did, with the page's size after it; `source`:
     where its text came from (one of `SOURCES`: `ocr`; the PDF's `text-layer`, converted from
     TCVN3 or VNI; or `ocr-over-layer`, OCR that read more than a damaged layer)."""
 
     text: PageText
     layout: Layout
     prepared: list[str]
+    preparation: Preparation = field(default_factory=Preparation)
     source: str = "ocr"
 
 
@@ -54,38 +59,37 @@ def read_page(
     *,
     timeout: float | None = None,
     layer: list[dict] | None = None,
+    clean: bool = False,
 ) -> ReadPage:
     """Read one page image (runs in a worker thread): from its PDF text `layer` (words in page
-    pixels, see `text_layer`) when that is good, else prepared and OCR'd. Past `timeout` seconds
-    for the whole page (None: no limit), Tesseract is stopped and `OcrTimeout` raised; a
-    Tesseract error is `OcrFailed`."""
+    pixels, see `text_layer`) when that is good, else prepared and OCR'd; `clean`: clean the
+    image OCR reads (setting `prepare_clean`). The page image is rewritten upright and level: its new size
+    is in `ReadPage.preparation` (`width`, `height` here are the size as rendered). Past `timeout`
+    seconds for the whole page (None: no limit), Tesseract is stopped and `OcrTimeout` raised; a
+    Tesseract error is `OcrFailed`. Either carries the page's preparation as `.preparation`, as
+    the image may have been turned before OCR stopped."""
     budget = _Budget(timeout)
+    verdict = None if layer is None else _judged(layer, image)
+    if verdict is not None and verdict.usable:  # a born-digital page: nothing to prepare
+        return _from_layer(verdict, Preparation(width=width, height=height, dpi=dpi))
+    prepared = Prepared(Preparation(width=width, height=height, dpi=dpi), image)
     try:
-        if layer is None:
-            return _read(image, lang, dpi, width, height, budget)
-        return _read_over_layer(image, lang, dpi, width, height, budget, layer)
-    except OcrTimeout as error:  # said with the page's limit, not what was left of it
-        raise OcrTimeout.after(timeout or 0) from error
-
-
-def _read_over_layer(
-    image: Path, lang: str, dpi: int, width: int, height: int, budget: _Budget, layer: list[dict]
-) -> ReadPage:
-    """The layer when it is good; else OCR, unless the layer reads clearly more Vietnamese, or
-    OCR fails and the layer has words: a layer, even a poor one, is better than no text."""
-    verdict = _judged(layer, image)
-    if verdict is None or verdict.kind == "none":
-        return _read(image, lang, dpi, width, height, budget)
-    if verdict.usable:
-        return _from_layer(verdict, width, height)
-    try:
-        read = _read(image, lang, dpi, width, height, budget)
-    except (OcrTimeout, OcrFailed):
-        return _from_layer(verdict, width, height)
-    if judge.ocr_wins(judge.score(read.text.text), verdict.score):
-        read.source = "ocr-over-layer"
-        return read
-    return _from_layer(verdict, width, height)
+        prepared = prepare_page(image, dpi, clean=clean, time_left=budget.left)
+        if prepared.preparation.width is None:  # the image could not be opened to prepare
+            prepared.preparation.width, prepared.preparation.height = width, height
+        read = _read(image, prepared, lang, dpi, budget)
+    except (OcrTimeout, OcrFailed) as error:
+        if verdict is not None and verdict.kind != "none":  # a poor layer beats no text
+            return _from_layer(verdict, prepared.preparation)
+        if isinstance(error, OcrTimeout):  # said with the page's limit, not what was left
+            stopped = OcrTimeout.after(timeout or 0)
+            stopped.preparation = prepared.preparation
+            raise stopped from error
+        error.preparation = prepared.preparation
+        raise
+    if verdict is not None and verdict.kind != "none":
+        return _better_of(read, verdict)
+    return read
 
 
 def _judged(layer: list[dict], image: Path) -> judge.Verdict | None:
@@ -97,24 +101,49 @@ def _judged(layer: list[dict], image: Path) -> judge.Verdict | None:
         return None
 
 
-def _from_layer(verdict: judge.Verdict, width: int, height: int) -> ReadPage:
+def _better_of(read: ReadPage, verdict: judge.Verdict) -> ReadPage:
+    """OCR's reading of a page whose layer is damaged or partial, unless the layer reads
+    clearly more Vietnamese. (The layer's boxes are the page as rendered: a page that
+    preparation turned or levelled keeps OCR's reading.)"""
+    moved = bool(read.preparation.rotation) or "deskew" in read.preparation.steps
+    if moved or judge.ocr_wins(judge.score(read.text.text), verdict.score):
+        read.source = "ocr-over-layer"
+        return read
+    return _from_layer(verdict, read.preparation)
+
+
+def _from_layer(verdict: judge.Verdict, preparation: Preparation) -> ReadPage:
+    """The page read from its layer's words, with what preparation did to its image."""
     text = page_text(verdict.words)
-    return ReadPage(text, read_layout(text.words, width, height), [], verdict.source)
+    layout = read_layout(text.words, preparation.width or 0, preparation.height or 0)
+    return ReadPage(text, layout, list(preparation.steps), preparation, source=verdict.source)
 
 
-def _read(image: Path, lang: str, dpi: int, width: int, height: int, budget: _Budget) -> ReadPage:
-    prepared = drop_red_ink(image)
+def _read(image: Path, prepared: Prepared, lang: str, dpi: int, budget: _Budget) -> ReadPage:
+    preparation = prepared.preparation
+    text, layout, reread = _ocr(prepared.ocr_image, lang, dpi, preparation, budget)
+    if needs_orientation(preparation, text.confidence) and reorient(image, prepared, budget.left):
+        text, layout, reread = _ocr(prepared.ocr_image, lang, dpi, preparation, budget)
+    steps = [*preparation.steps, *(["reread-signature"] if reread else [])]
+    return ReadPage(text, layout, steps, preparation)
+
+
+def _ocr(
+    image: Path, lang: str, dpi: int, preparation: Preparation, budget: _Budget
+) -> tuple[PageText, Layout, bool]:
+    """The page's reading and layout, and whether its foot was read again."""
+    width, height = preparation.width or 0, preparation.height or 0
     text = ocr_page(image, lang, dpi, timeout=budget.left())
     layout = read_layout(text.words, width, height)
     region = foot_region(layout)
-    if region is not None:
-        again = ocr_region(image, region, lang, dpi, timeout=budget.left())
-        before = [w for w in text.words if _inside(w, region)]
-        if _read_words(again) > _read_words(before):
-            text = page_text([w for w in text.words if not _inside(w, region)] + again)
-            layout = read_layout(text.words, width, height)
-            prepared.append("reread-signature")
-    return ReadPage(text, layout, prepared)
+    if region is None:
+        return text, layout, False
+    again = ocr_region(image, region, lang, dpi, timeout=budget.left())
+    before = [w for w in text.words if _inside(w, region)]
+    if _read_words(again) <= _read_words(before):
+        return text, layout, False
+    text = page_text([w for w in text.words if not _inside(w, region)] + again)
+    return text, read_layout(text.words, width, height), True
 
 
 class _Budget:

@@ -20,7 +20,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     python3 python3-venv \
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng \
-    poppler-utils ghostscript qpdf fonts-liberation2 >/dev/null
+    poppler-utils ghostscript qpdf unpaper fonts-liberation2 >/dev/null
 phase "system packages (apt)"
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

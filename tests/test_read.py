@@ -43,8 +43,10 @@ def test_a_red_seal_is_lifted_and_the_signer_read(tmp_path):
     width, height = signed_page(path)
     read = read_page(path, "vie", 200, width, height)
     assert "drop-red" in read.prepared
-    with Image.open(path) as prepared:
-        assert prepared.mode == "L"  # the red channel, where the seal is as light as paper
+    with Image.open(path) as page:
+        assert page.mode == "RGB"  # the page itself keeps its colours, for the preservation copy
+    with Image.open(path.with_name("page.ocr.pnm")) as read_from:
+        assert read_from.mode == "L"  # the red channel, where the seal is as light as paper
     assert read.layout.lines == read_layout(read.text.words, width, height).lines
     authority, signer = find_signature(read.layout)
     assert signer is not None and signer[0] == "Lê Thị Thu Hà"
