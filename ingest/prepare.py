@@ -37,6 +37,7 @@ from PIL import Image
 
 from sohoa.ingest.geometry import (
     MEASURE_DPI,
+    MEASURE_MIN_SIDE,
     ORIENTATION_CONFIDENCE,
     OSD_DPI,
     SKEW_MIN,
@@ -171,7 +172,7 @@ def reorient(path: Path, prepared: Prepared, time_left: TimeLeft = lambda: None)
 
 
 def is_blank(grey: Image.Image) -> bool:
-    """Whether a grey copy of a page (about 100 dpi) is blank: almost no ink inside its margins.
+    """Whether a grey copy of a page (100 to 200 dpi) is blank: almost no ink inside its margins.
     Ink is what is darker than half the paper's lightness."""
     width, height = grey.size
     dx, dy = round(width * BLANK_MARGIN), round(height * BLANK_MARGIN)
@@ -201,7 +202,7 @@ def _set_straight(
     it could not be measured."""
     dpi = preparation.dpi or 300
     try:
-        grey, grey_dpi = measuring_copy(scan, dpi, MEASURE_DPI)
+        grey, grey_dpi = measuring_copy(scan, dpi, MEASURE_DPI, MEASURE_MIN_SIDE)
         preparation.blank = is_blank(grey)
         if preparation.blank:
             return scan
