@@ -47,6 +47,7 @@ from sohoa.ingest.flags import page_flags
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout
 from sohoa.ingest.ocr import OcrFailed, OcrTimeout, PageText, check_tesseract
+from sohoa.ingest.prepare import Preparation
 from sohoa.ingest.preserve import preserve
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
@@ -561,7 +562,7 @@ class Ingester:
             error = future.exception()
             if isinstance(error, (OcrTimeout, OcrFailed)):  # the page kept, marked, without text
                 unread[image.number] = str(error)
-                texts.append(_not_read(image))
+                texts.append(_not_read(image, getattr(error, "preparation", None)))
             elif error is not None:
                 return self._fail(
                     work.job_id, work.outcome, f"page {image.number}: OCR failed: {error}"
@@ -661,11 +662,14 @@ def _page_row(
     raw_text = layout.text()
     repaired = repair(raw_text)
     edits = [edit.as_dict() for edit in repaired.edits]
+    preparation = read.preparation
+    width, height = preparation.width or image.width, preparation.height or image.height
+    scan_dpi = None if read.source.startswith("text-layer") else image.scan_dpi
     page = Page(
         document_id=document_id,
         number=image.number,
-        width=image.width,
-        height=image.height,
+        width=width,
+        height=height,
         dpi=image.dpi,
         raw_text=raw_text,
         text=repaired.text,
@@ -674,9 +678,9 @@ def _page_row(
         edits=edits,
         review_count=sum(1 for edit in edits if edit["review"]),
         error=error,
-        preparation={"steps": read.prepared, "resolution": image.scan_dpi},
+        preparation={**preparation.as_dict(), "steps": read.prepared, "resolution": scan_dpi},
         text_source=read.source,
-        flags=page_flags(image.scan_dpi, text.confidence, False, error),
+        flags=page_flags(scan_dpi, text.confidence, preparation.blank, error),
     )
     return page, layout.with_texts(repaired.text)
 
@@ -688,10 +692,14 @@ def _text_layers(path: Path, kind: str, pages: list[PageImage]) -> list[list[dic
     return layers if layers is not None else [None] * len(pages)
 
 
-def _not_read(image: PageImage) -> ReadPage:
+def _not_read(image: PageImage, preparation: Preparation | None) -> ReadPage:
     """A page OCR gave up on (it hung past its time limit, or Tesseract crashed): stored with
-    no text and its reason, so the document keeps its place and a person can see the gap."""
-    return ReadPage(PageText(""), Layout(image.width, image.height), [])
+    no text and its reason, so the document keeps its place and a person can see the gap. Its
+    `preparation` says what was done to its image before OCR stopped (it may have been turned)."""
+    if preparation is None or preparation.width is None:
+        preparation = Preparation(width=image.width, height=image.height, dpi=image.dpi)
+    layout = Layout(preparation.width, preparation.height)
+    return ReadPage(PageText(""), layout, list(preparation.steps), preparation)
 
 
 def _unexpected(error: Exception) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from PIL import Image
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
@@ -28,6 +29,7 @@ from sohoa.archive import crashpoints, storage, trail
 from sohoa.archive.database import write_lock
 from sohoa.archive.models import VIETNAM, Derivative, Document, Event, Page, utcnow
 from sohoa.archive.settings import Settings
+from sohoa.ingest.geometry import apply_geometry
 from sohoa.ingest.identify import SUPPORTED
 from sohoa.ingest.pdfa import PDFA, PdfaError, PdfInfo, PdfPage, build_pdfa
 from sohoa.ingest.rasterize import Limits, RasterizeError, rasterize
@@ -121,11 +123,27 @@ def _rendered(settings: Settings, document: Document, pages: list[Page], out: Pa
         raise PreservationError(f"the original of document #{document.id} is missing")
     limits = Limits(max_pages=len(pages), max_page_pixels=1 << 62)  # it was read once already
     images = rasterize(original, SUPPORTED[document.mime], out, pages[0].dpi, limits)
-    if [(i.width, i.height) for i in images] != [(p.width, p.height) for p in pages]:
+    if len(images) != len(pages):
         raise PreservationError(
-            f"the original of document #{document.id} no longer renders as its pages were read"
+            f"the original of document #{document.id} has {len(images)} pages, not {len(pages)}"
         )
+    for image, page in zip(images, pages, strict=True):
+        _set_upright(image.path, page.preparation, (page.width, page.height), document.id)
     return [image.path for image in images]
+
+
+def _set_upright(path: Path, preparation: dict, size: tuple[int, int], document_id: int) -> None:
+    """Turn and level a page image again as the prepare stage did when it was read (recorded
+    in `preparation`), so its pixels are those the OCR's boxes were measured on."""
+    skew = preparation.get("skew", 0.0) if "deskew" in preparation.get("steps", []) else 0.0
+    with Image.open(path) as image:
+        upright = apply_geometry(image, preparation.get("rotation", 0), skew)
+        upright.load()
+    if upright.size != size:
+        raise PreservationError(
+            f"the original of document #{document_id} no longer renders as its pages were read"
+        )
+    upright.save(path, format="PPM")
 
 
 def _text_time(session: Session, document_id: int) -> str:

@@ -63,11 +63,11 @@ def read_page(
 ) -> ReadPage:
     """Read one page image (runs in a worker thread): from its PDF text `layer` (words in page
     pixels, see `text_layer`) when that is good, else prepared and OCR'd; `clean`: clean the
-    image OCR reads (setting `prepare_clean`). The page image is rewritten upright and level: its new size
-    is in `ReadPage.preparation` (`width`, `height` here are the size as rendered). Past `timeout`
-    seconds for the whole page (None: no limit), Tesseract is stopped and `OcrTimeout` raised; a
-    Tesseract error is `OcrFailed`. Either carries the page's preparation as `.preparation`, as
-    the image may have been turned before OCR stopped."""
+    image OCR reads (setting `prepare_clean`). The page image is rewritten upright and level:
+    its new size is in `ReadPage.preparation` (`width`, `height` here are the size as
+    rendered). Past `timeout` seconds for the whole page (None: no limit), Tesseract is stopped
+    and `OcrTimeout` raised; a Tesseract error is `OcrFailed`. Either carries the page's
+    preparation as `.preparation`, as the image may have been turned before OCR stopped."""
     budget = _Budget(timeout)
     verdict = None if layer is None else _judged(layer, image)
     if verdict is not None and verdict.usable:  # a born-digital page: nothing to prepare
