@@ -1573,6 +1573,12 @@ class _IngestProgress:
                 f"[yellow]page {number} not read[/yellow] {escape(outcome.name)}: {escape(why)}"
                 " (the document is kept; the page has no text)"
             )
+        if outcome.preservation_error:
+            self.bar.console.print(
+                f"[yellow]no PDF/A copy[/yellow] {escape(outcome.name)}: "
+                f"{escape(outcome.preservation_error)} (the document is kept; the next ingest "
+                "or `sohoa doctor --repair` makes it)"
+            )
 
 
 class _WatchProgress(_IngestProgress):

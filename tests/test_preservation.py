@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
-from test_prepare import DPI, WORDS, text_page
+from test_prepare import DPI, LINES, WORDS, text_page
 
 from conftest import FONT, one_line_page, run_json, run_sohoa
 from sohoa.api.web import create_app
@@ -298,3 +298,20 @@ def test_a_turned_and_tilted_scan_is_read_upright_and_its_copy_rebuilds_the_same
     copy_of(home, {"preservation": before}).unlink()
     again = run_json(home, "pdf", str(shown["xoay.png"]["id"]), "--out", str(tmp_path / "a.pdf"))
     assert again["sha256"] == before["sha256"]
+
+
+def test_a_blank_page_is_kept_flagged_and_not_indexed(tmp_path):
+    """A page with nothing on it but its number is a page of the document, flagged blank, and
+    no search finds it by what little OCR read there."""
+    page = Image.new("L", (1400, 1000), 245)
+    ImageDraw.Draw(page).text((670, 900), "- 17 -", font=ImageFont.truetype(FONT, 28), fill=20)
+    text = text_page([*LINES[:10], "Điều 17. Quyết định có hiệu lực từ ngày ký."])
+    text.save(tmp_path / "hai-trang.tiff", dpi=(DPI, DPI), save_all=True, append_images=[page])
+    home = tmp_path / "archive"
+    [document] = run_json(home, "ingest", str(tmp_path / "hai-trang.tiff"))["documents"]
+    pages = run_json(home, "show", str(document["id"]))["pages"]
+    assert [p["flags"] for p in pages] == [[], ["blank"]]
+    assert "17" in pages[1]["raw_text"]  # OCR read the number, and it is kept
+    # `17` is found on the first page, where it is text, and not on the blank one.
+    [hit] = run_json(home, "search", "17")["hits"]
+    assert hit["pages"] == [1]
