@@ -11,7 +11,9 @@ What it measures, all in one run on this machine:
   the plain `tesseract IMAGE - -l vie` command on the same page images, and their ratio
   (target: sohoa ≤ 1.10 × plain). Both run with OMP_THREAD_LIMIT=1, as sohoa runs Tesseract;
 - throughput: pages per minute of the OCR stage with 1 and 2 workers (target: 2 workers ≥ 1.8 × one
-  on two cores), and of the whole `Ingester` (store, render, OCR, database, index) likewise.
+  on two cores), and of the whole `Ingester` (store, render, OCR, database, index, PDF/A copy)
+  likewise, and with 2 workers without the PDF/A copies;
+- preservation: seconds per page to make a PDF/A copy again from the stored original.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlmodel import Session, select
 
 from sohoa.archive.database import open_database
+from sohoa.archive.models import Document
 from sohoa.archive.settings import Settings
 from sohoa.ingest.discover import discover
 from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.ocr import ocr_page
 from sohoa.ingest.pipeline import Ingester
+from sohoa.ingest.preserve import preserve
 from sohoa.ingest.rasterize import Limits, PageImage, rasterize
 from sohoa.ingest.read import read_page
 from sohoa.search import open_index
@@ -117,11 +122,16 @@ def ocr_throughput(pages: list[PageImage], workers: int) -> float:
     return len(pages) / (time.perf_counter() - started) * 60
 
 
-def ingest_throughput(folders: list[str], workers: int, home: Path) -> tuple[float, int]:
-    """Pages per minute of the whole pipeline into a fresh archive."""
+def ingest_throughput(
+    folders: list[str], workers: int, home: Path, preserve: bool = True
+) -> tuple[float, int]:
+    """Pages per minute of the whole pipeline into a fresh archive; without `preserve`, with
+    the PDF/A copies left out (to show what they cost)."""
     settings = Settings(home=home)
     engine: Engine = open_database(settings)
     ingester = Ingester(settings, engine, open_index(settings), workers=workers)
+    if not preserve:
+        ingester._preserve = lambda *args, **kwargs: None
     started = time.perf_counter()
     report = ingester.run(folders)
     elapsed = time.perf_counter() - started
@@ -177,6 +187,26 @@ def main() -> None:
             f"whole ingest, {count} pages: 1 worker {one:.1f} pages/min, 2 workers {two:.1f} "
             f"pages/min, speed-up {two / one:.2f}×"
         )
+        bare, _ = ingest_throughput(copies, 2, scratch / "home3", preserve=False)
+        print(
+            f"whole ingest without the PDF/A copies, 2 workers: {bare:.1f} pages/min "
+            f"(the copies cost {1 - two / bare:.0%} of the throughput)"
+        )
+        made, pages_copied = time_preserve(scratch / "home1")
+        print(f"PDF/A copy made again from the original: {made / pages_copied:.3f} s/page")
+
+
+def time_preserve(home: Path) -> tuple[float, int]:
+    """Seconds to make every document's PDF/A copy again from its original (render, turn and
+    level, build), and the pages they hold."""
+    settings = Settings(home=home)
+    engine = open_database(settings)
+    with Session(engine) as session:
+        documents = session.exec(select(Document.id, Document.page_count)).all()
+    started = time.perf_counter()
+    for document_id, _ in documents:
+        preserve(settings, engine, document_id, "bench")
+    return time.perf_counter() - started, sum(count for _, count in documents)
 
 
 def _verdict(met: bool) -> str:
