@@ -49,6 +49,8 @@ def reached(name: str) -> None:
         _reached[name] = count = _reached.get(name, 0) + 1
         if count != int(nth or 1):
             return
-        sys.stderr.write(f"sohoa: crash point {name} reached ({count}); killing the process\n")
+        # Straight to file descriptor 2: `sys.stderr` may be borrowed by a library just now.
+        message = f"sohoa: crash point {name} reached ({count}); killing the process\n"
         sys.stderr.flush()
+        os.write(2, message.encode())
         os.kill(os.getpid(), signal.SIGKILL)

@@ -130,8 +130,9 @@ def ingest_throughput(
     settings = Settings(home=home)
     engine: Engine = open_database(settings)
     ingester = Ingester(settings, engine, open_index(settings), workers=workers)
-    if not preserve:
-        ingester._preserve = lambda *args, **kwargs: None
+    if not preserve:  # the copies neither made with the pages nor caught up afterwards
+        ingester._start_copy = lambda work: None
+        ingester._preserve_pending = lambda: None
     started = time.perf_counter()
     report = ingester.run(folders)
     elapsed = time.perf_counter() - started

@@ -1,11 +1,21 @@
 """Build a PDF/A-2b from page images and their text: the document's preservation copy.
 
 Vietnamese archival rules ask for PDF/A copies of digitized records, and archivists hand out
-searchable PDFs. OCRmyPDF already does everything such a file needs except one thing: it can
-only write the text its own OCR read. So sohoa gives it the text through an engine of its own
-(`pdf_engine`, which recognises nothing and returns the repaired words on their boxes) and lets
-OCRmyPDF do the rest: render the invisible text layer, convert to PDF/A-2b (pikepdf first,
-Ghostscript if that fails), and write the XMP metadata.
+searchable PDFs. OCRmyPDF and paperless-ngx can only write the text their own OCR read, so a
+faded Vietnamese scan comes out searchable by its OCR mistakes. sohoa assembles the copy from
+well-kept parts instead, with its own (repaired) text:
+
+1. the page images into a PDF by img2pdf (the image data embedded as it is);
+2. the text as an invisible layer by OCRmyPDF's own text renderer (its fpdf2 renderer, which
+   sizes each word to its box and embeds a glyphless font with a Unicode map), from OCRmyPDF's
+   `OcrElement` tree of the words on their OCR boxes;
+3. each text page laid over its image page, the record's metadata written to the XMP, and the
+   file converted to PDF/A-2b and validated by pikepdf (`pikepdf.pdfa.save` writes, re-reads
+   and checks it; a copy that fails is never written).
+
+Going through OCRmyPDF's whole pipeline instead (an "OCR engine" plugin returning the stored
+words) gave the same file at twice the cost: it rasterizes every page again for an OCR that
+does not happen.
 
 The page images go in as sohoa read them: upright and straight (the prepare stage's geometry),
 in the page's own colours (not the red-dropped image OCR read). Colour and grey pages are stored
@@ -15,10 +25,7 @@ original scan is kept untouched beside the copy, so nothing depends on these pix
 
 from __future__ import annotations
 
-import json
-import logging
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,18 +34,19 @@ import numpy as np
 import ocrmypdf
 import pikepdf
 import pikepdf.pdfa
+from ocrmypdf.font import MultiFontManager
+from ocrmypdf.fpdf_renderer import Fpdf2MultiPageRenderer
+from ocrmypdf.hocrtransform import BoundingBox, OcrClass, OcrElement
 from PIL import Image
 
-from sohoa.ingest import pdf_engine
 from sohoa.ingest.text_placement import PlacedWord
 
 JPEG_QUALITY = 90
 GREY_SPREAD = 2  # a page whose channels never differ by more is grey
 MAX_PAGE_INCHES = 200  # PDF's largest page side (14,400 points)
-OUTPUT_TYPE = "pdfa-2"
 PDFA = "PDF/A-2B"
 
-logging.getLogger("ocrmypdf").setLevel(logging.WARNING)  # its progress is the caller's to tell
+FONTS = Path(ocrmypdf.__file__).parent / "data"  # the renderer's glyphless font
 
 
 class PdfaError(Exception):
@@ -79,10 +87,10 @@ def build_pdfa(pages: list[PdfPage], info: PdfInfo, out: Path, scratch: Path) ->
         bare.write_bytes(img2pdf.convert([str(path) for path, _ in images]))
     except (img2pdf.ImageOpenError, ValueError) as error:
         raise PdfaError(f"cannot put the page images in a PDF: {error}") from error
-    for number, page in enumerate(pages, 1):
-        pdf_engine.sidecar(bare, number).write_text(_page_json(page), encoding="utf-8")
-    _ocrmypdf(bare, out, info)
-    _add_record_metadata(out, info)
+    text = scratch / "text.pdf"
+    trees = [(n, _page_tree(page, n), _text_dpi(page)) for n, page in enumerate(pages)]
+    Fpdf2MultiPageRenderer(trees, MultiFontManager(FONTS), invisible_text=True).render(text)
+    _assemble(bare, text, info, out)
 
 
 def _page_image(page: PdfPage, stem: Path) -> tuple[Path, int]:
@@ -122,93 +130,109 @@ def _pdf_dpi(width: int, height: int, dpi: int) -> int:
     return max(dpi, math.ceil(max(width, height) / MAX_PAGE_INCHES), 1)
 
 
-def _page_json(page: PdfPage) -> str:
-    """The page's text for the engine, in the pixels of the image it was read from (which may
-    differ from the pixels stored: see `_page_image`)."""
+def _text_dpi(page: PdfPage) -> float:
+    """The resolution of the pixels the page's words were measured in (the image as read,
+    which may have more pixels than the image stored: see `_page_image`)."""
+    with Image.open(page.image) as image:
+        return float(_pdf_dpi(image.width, image.height, page.dpi))
+
+
+def _page_tree(page: PdfPage, number: int) -> OcrElement:
+    """The page's words as OCRmyPDF's renderer takes them: lines of words on their boxes."""
     with Image.open(page.image) as image:
         width, height = image.size
-    dpi = _pdf_dpi(width, height, page.dpi)
-    lines = [[{"text": w.text, "box": list(w.box)} for w in line] for line in page.lines]
-    return json.dumps(
-        {"width": width, "height": height, "dpi": dpi, "lines": lines}, ensure_ascii=False
+    lines = [_line(words) for words in page.lines if words]
+    whole = BoundingBox(0, 0, width, height)
+    body = OcrElement(ocr_class=OcrClass.PARAGRAPH, bbox=whole, children=lines)
+    return OcrElement(
+        ocr_class=OcrClass.PAGE,
+        bbox=whole,
+        dpi=_text_dpi(page),
+        page_number=number,
+        children=[body] if lines else [],
     )
 
 
-def _ocrmypdf(bare: Path, out: Path, info: PdfInfo) -> None:
-    # pikepdf 10.18's `check_linearization`, which OCRmyPDF calls on its output, leaves
-    # `sys.stderr` pointing at a StringIO: everything the process says afterwards, including
-    # its error messages, would vanish. Both streams are put back whatever happens.
-    streams = sys.stdout, sys.stderr
-    try:
-        ocrmypdf.ocr(
-            bare,
-            out,
-            plugins=["sohoa.ingest.pdf_engine"],
-            ocr_engine=pdf_engine.NAME,
-            language=[info.lang],
-            output_type=OUTPUT_TYPE,
-            optimize=0,
-            jobs=1,
-            use_threads=True,
-            progress_bar=False,
-            title=info.title,
-            author=info.author,
-            subject=info.subject,
-            keywords=info.keywords,
-        )
-    except ocrmypdf.exceptions.ExitCodeException as error:
-        raise PdfaError(f"OCRmyPDF could not make the PDF/A: {_first_line(error)}") from error
-    finally:
-        sys.stdout, sys.stderr = streams
+def _line(words: list[PlacedWord]) -> OcrElement:
+    children = [
+        OcrElement(ocr_class=OcrClass.WORD, text=w.text, bbox=BoundingBox(*w.box)) for w in words
+    ]
+    box = BoundingBox(
+        min(w.box[0] for w in words),
+        min(w.box[1] for w in words),
+        max(w.box[2] for w in words),
+        max(w.box[3] for w in words),
+    )
+    return OcrElement(ocr_class=OcrClass.LINE, bbox=box, children=children)
 
 
-def _add_record_metadata(out: Path, info: PdfInfo) -> None:
-    """The record's own date, number and original in the XMP (`dc:date`, `dc:identifier`,
-    `dc:source`; OCRmyPDF writes title, author, subject and keywords, and the file's dates),
-    then the file checked against PDF/A-2b by pikepdf's validator: a copy that claims PDF/A
-    and is not would fail an archive's acceptance check years later, when no one remembers."""
-    extra = {"dc:date": info.date, "dc:identifier": info.identifier, "dc:source": info.source}
-    with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+def _assemble(bare: Path, text: Path, info: PdfInfo, out: Path) -> None:
+    """Each text page over its image page, the record in the XMP, and the whole written as
+    PDF/A-2b, validated on the bytes written. The file's dates are the record's and its ID is
+    made from its content, so the same pages and text make the same file, byte for byte: a
+    copy made again after a crash is the one already stored, and anyone can rebuild one and
+    compare hashes."""
+    with pikepdf.open(bare) as pdf, pikepdf.open(text) as layer:
+        for page, words in zip(pdf.pages, layer.pages, strict=True):
+            page.add_overlay(words)
+            _name_xobjects(pdf, page)
+        pikepdf.pdfa.prepare(pdf, "2b", output_intent="sRGB")  # dates its metadata: now
         with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
-            for key, value in extra.items():
-                if value:
-                    meta[key] = [value] if key == "dc:date" else value
-            if info.made:
-                for key in ("xmp:CreateDate", "xmp:ModifyDate", "xmp:MetadataDate"):
-                    meta[key] = info.made
-        _name_text_layers(pdf)
-        report = pikepdf.pdfa.check(pdf, pikepdf.pdfa.Flavour.PDFA_2B)
-        if report.violations:
-            raise PdfaError(f"the copy is not valid {PDFA}: {report.violations[0]}")
-        if "/ID" in pdf.trailer:  # made again from the content, not carried over from the build
+            for key, value in _xmp(info).items():
+                meta[key] = value
+        if "/ID" in pdf.trailer:
             del pdf.trailer.ID
-        pdf.save(out, **{**report.save_kwargs, "deterministic_id": True})
+        try:
+            pikepdf.pdfa.save(pdf, out, "2b", repair=False, deterministic_id=True)
+        except pikepdf.pdfa.PdfaError as error:
+            raise PdfaError(f"the copy is not valid {PDFA}: {_first_line(error)}") from error
 
 
-def _name_text_layers(pdf: pikepdf.Pdf) -> None:
-    """Give each page's text layer a fixed name (`/OCR-1`) in place of the random one OCRmyPDF
-    draws (`/OCR-LqDuppLKvIjStJzyWaGw0A`): with its dates fixed too, the same pages and text
-    then make the same file, byte for byte, so a copy made again after a crash is the same
-    stored file, and anyone can rebuild a copy and compare hashes."""
-    for page in pdf.pages:
-        xobjects = page.obj.get("/Resources", {}).get("/XObject", {})
-        renames = {
-            name: pikepdf.Name(f"/OCR-{n}")
-            for n, name in enumerate(sorted(k for k in xobjects.keys() if k.startswith("/OCR-")), 1)
-        }
-        if not renames:
-            continue
-        for old, new in renames.items():
-            xobjects[new] = xobjects[old]
-            del xobjects[old]
-        commands = [
-            (
-                [renames.get(str(o), o) if isinstance(o, pikepdf.Name) else o for o in operands],
-                operator,
-            )
-            for operands, operator in pikepdf.parse_content_stream(page)
-        ]
-        page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(commands))
+def _name_xobjects(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Name the page's images and text layer `/X1`, `/X2`, ... in the order it draws them, in
+    place of the random names pikepdf gives an overlay, so the same page makes the same bytes."""
+    commands = pikepdf.parse_content_stream(page)
+    drawn = [operands[0] for operands, operator in commands if str(operator) == "Do"]
+    renames = {str(name): pikepdf.Name(f"/X{n}") for n, name in enumerate(drawn, 1)}
+    xobjects = page.obj.Resources.XObject
+    objects = {old: xobjects[old] for old in renames}
+    for old in renames:
+        del xobjects[old]
+    for old, new in renames.items():
+        xobjects[new] = objects[old]
+    page.obj.Contents = pdf.make_stream(
+        pikepdf.unparse_content_stream(
+            [
+                (
+                    [
+                        renames.get(str(o), o) if isinstance(o, pikepdf.Name) else o
+                        for o in operands
+                    ],
+                    op,
+                )
+                for operands, op in commands
+            ]
+        )
+    )
+
+
+def _xmp(info: PdfInfo) -> dict:
+    """The XMP properties: title = trích yếu, creator = issuing body, the record's date,
+    number and original, and the copy's own dates (the record's last change)."""
+    values = {
+        "dc:title": info.title,
+        "dc:creator": [info.author] if info.author else None,
+        "dc:description": info.subject,
+        "pdf:Keywords": info.keywords,
+        "dc:date": [info.date] if info.date else None,
+        "dc:identifier": info.identifier,
+        "dc:source": info.source,
+        "xmp:CreatorTool": f"sohoa (OCRmyPDF {ocrmypdf.__version__} text renderer)",
+        "xmp:CreateDate": info.made,
+        "xmp:ModifyDate": info.made,
+        "xmp:MetadataDate": info.made,
+    }
+    return {key: value for key, value in values.items() if value}
 
 
 def _first_line(error: Exception) -> str:

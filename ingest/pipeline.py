@@ -41,6 +41,7 @@ from sohoa.archive import crashpoints, ingest_lock, storage, trail
 from sohoa.archive.models import Batch, Disposal, Document, IngestJob, Page, utcnow
 from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
+from sohoa.ingest import preserve
 from sohoa.ingest.describe import describe
 from sohoa.ingest.discover import FoundFile, discover, readable
 from sohoa.ingest.flags import page_flags
@@ -48,7 +49,6 @@ from sohoa.ingest.identify import UnsupportedFile, identify
 from sohoa.ingest.layout import Layout
 from sohoa.ingest.ocr import OcrFailed, OcrTimeout, PageText, check_tesseract
 from sohoa.ingest.prepare import Preparation
-from sohoa.ingest.preserve import preserve
 from sohoa.ingest.rasterize import Limits, PageImage, RasterizeError, rasterize
 from sohoa.ingest.read import ReadPage, read_page
 from sohoa.ingest.repair import repair
@@ -97,16 +97,23 @@ class NoProgress:
 
 @dataclass
 class _InWork:
-    """A stored document whose pages are being OCR'd."""
+    """A stored document whose pages are being OCR'd; then, once saved, whose preservation
+    copy is being made (`copy`, from `plan`)."""
 
     job_id: int
     outcome: FileOutcome
     pages: list[PageImage]
     futures: list[Future]
     work_dir: Path
+    plan: preserve.Plan | None = None
+    copy: Future | None = None
 
     def ready(self) -> bool:
-        return all(f.done() for f in self.futures)
+        """Whether there is something to do: pages all read, or the copy made."""
+        return self.copy.done() if self.copy is not None else all(f.done() for f in self.futures)
+
+    def running(self) -> list[Future]:
+        return [f for f in (self.futures if self.copy is None else [self.copy]) if not f.done()]
 
 
 @dataclass
@@ -124,6 +131,7 @@ class Ingester:
         self.actor = self.settings.trail_actor
         self._claimed: dict[str, int] = {}  # sha256 → document id, within the running batch
         self._procedures: list = []  # the procedures in force, for rule-based links
+        self._pool: ThreadPoolExecutor | None = None  # the running batch's workers
 
     def run(self, paths: list[str]) -> BatchReport:
         """Ingest every file under `paths`, taking up the batch of the same paths where it was
@@ -193,7 +201,7 @@ class Ingester:
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
         in_work: list[_InWork] = []
-        pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
+        pool = self._pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
         try:
             for job, item in zip(jobs, found, strict=True):
                 if job.state != "pending":  # finished by the run that was cut short
@@ -209,7 +217,7 @@ class Ingester:
                     self._report(outcomes, job.id, started)
                 else:
                     in_work.append(started)
-                backlog = sum(len(w.futures) for w in in_work)
+                backlog = sum(len(w.futures) for w in in_work if w.copy is None)
                 in_work = self._finish_ready(in_work, outcomes, block=backlog > 2 * self.workers)
             while in_work:
                 in_work = self._finish_ready(in_work, outcomes, block=True)
@@ -529,31 +537,57 @@ class Ingester:
 
     def _finish_ready(self, in_work: list[_InWork], outcomes, block: bool) -> list[_InWork]:
         if block and in_work and not any(w.ready() for w in in_work):
-            # Wait on unfinished pages only: finished ones would return at once and spin.
-            running = [f for w in in_work for f in w.futures if not f.done()]
-            wait(running, return_when=FIRST_COMPLETED)
+            # Wait on unfinished work only: finished futures would return at once and spin.
+            wait([f for w in in_work for f in w.running()], return_when=FIRST_COMPLETED)
         remaining = []
         for work in in_work:
-            if work.ready():
+            if not work.ready():
+                remaining.append(work)
+            elif work.copy is not None:
+                self._report(outcomes, work.job_id, self._copied(work))
+            else:
                 try:
                     outcome = self._save(work)
                 except Exception as error:  # e.g. the index is locked: the file is taken again
                     outcome = self._fail(work.job_id, work.outcome, _unexpected(error))
-                self._report(outcomes, work.job_id, outcome)
-            else:
-                remaining.append(work)
+                if work.copy is None:
+                    self._report(outcomes, work.job_id, outcome)
+                else:
+                    remaining.append(work)  # reported once its copy is made
         return remaining
 
     def _save(self, work: _InWork) -> FileOutcome:
-        """Store a document's pages and events in one transaction, index it, and make its
-        preservation copy from the page images (then deleted)."""
+        """Store a document's pages and events in one transaction and index it; then start its
+        preservation copy in the pool, from the page images (deleted once it is made)."""
         try:
             outcome = self._save_pages(work)
             if outcome.status == "ingested":
-                self._preserve(outcome, [page.path for page in work.pages])
+                self._start_copy(work)
             return outcome
         finally:
+            if work.copy is None:
+                shutil.rmtree(work.work_dir, ignore_errors=True)
+
+    def _start_copy(self, work: _InWork) -> None:
+        """The copy is built in a worker thread, beside the OCR of the next documents' pages
+        (the database is read for it here, and written once it is made, in the main thread)."""
+        try:
+            work.plan = preserve.plan(self.settings, self.engine, work.outcome.document_id)
+        except Exception as error:  # the document is saved: it only waits for its copy
+            work.outcome.preservation_error = _copy_error(error)
+            return
+        images = [page.path for page in work.pages]
+        work.copy = self._pool.submit(preserve.build, self.settings, work.plan, images)
+
+    def _copied(self, work: _InWork) -> FileOutcome:
+        """Record a copy made in the pool (or why it could not be), and let its images go."""
+        try:
+            preserve.record(self.engine, work.plan, work.copy.result(), self.actor)
+        except Exception as error:  # a damaged page image must not lose an ingested document
+            work.outcome.preservation_error = _copy_error(error)
+        finally:
             shutil.rmtree(work.work_dir, ignore_errors=True)
+        return work.outcome
 
     def _save_pages(self, work: _InWork) -> FileOutcome:
         texts: list[ReadPage] = []
@@ -611,9 +645,9 @@ class Ingester:
         cost the document its place: the reason goes in the outcome, the document stays
         `preserve_pending`, and the next ingest tries again."""
         try:
-            preserve(self.settings, self.engine, outcome.document_id, self.actor, images)
+            preserve.preserve(self.settings, self.engine, outcome.document_id, self.actor, images)
         except Exception as error:  # a damaged page image must not lose an ingested document
-            outcome.preservation_error = f"no preservation copy yet: {_unexpected(error)}"
+            outcome.preservation_error = _copy_error(error)
 
     def _page_events(self, session, page: Page, prepared: list[str]) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
@@ -700,6 +734,12 @@ def _not_read(image: PageImage, preparation: Preparation | None) -> ReadPage:
         preparation = Preparation(width=image.width, height=image.height, dpi=image.dpi)
     layout = Layout(preparation.width, preparation.height)
     return ReadPage(PageText(""), layout, list(preparation.steps), preparation)
+
+
+def _copy_error(error: Exception) -> str:
+    if isinstance(error, preserve.PreservationError):
+        return f"no preservation copy yet: {error}"
+    return f"no preservation copy yet: {_unexpected(error)}"
 
 
 def _unexpected(error: Exception) -> str:

@@ -19,6 +19,7 @@ preparation each page records), so the OCR's boxes fall on the same pixels.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -59,6 +60,23 @@ def stored_copy(settings: Settings, session: Session, document_id: int) -> Path 
     return path
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a copy is made of, read from the database: the document, its pages, its XMP."""
+
+    document: Document
+    pages: list[Page]
+    info: PdfInfo
+
+
+@dataclass(frozen=True)
+class Built:
+    """A copy made and stored, not yet recorded."""
+
+    sha256: str
+    size: int
+
+
 def preserve(
     settings: Settings,
     engine: Engine,
@@ -68,12 +86,26 @@ def preserve(
 ) -> Derivative:
     """Make, store and record the document's preservation copy, from `images` (its pages as
     just read, upright and straight) or, if None, from its stored original."""
-    with Session(engine) as session:
+    made = plan(settings, engine, document_id)
+    return record(engine, made, build(settings, made, images), actor)
+
+
+def plan(settings: Settings, engine: Engine, document_id: int) -> Plan:
+    """Read what the document's copy is made of (the database's part of the work)."""
+    with Session(engine, expire_on_commit=False) as session:
         document = session.get(Document, document_id)
         if document is None or document.status != "ingested":
             raise PreservationError(f"document #{document_id} is not an ingested document")
         pages = _pages(session, document_id)
         info = _info(document, settings.ocr_lang, _text_time(session, document_id))
+        session.expunge_all()  # plain objects from here: a worker thread may read them
+    return Plan(document, pages, info)
+
+
+def build(settings: Settings, plan: Plan, images: list[Path] | None = None) -> Built:
+    """Make the copy and store it under its hash: no database, so it can run beside the OCR
+    of other pages, in a worker thread."""
+    document, pages = plan.document, plan.pages
     with tempfile.TemporaryDirectory(prefix="sohoa-preserve-") as scratch:
         work = Path(scratch)
         copy = work / "copy.pdf"
@@ -89,14 +121,14 @@ def preserve(
                 )
                 for image, page in zip(images, pages, strict=True)
             ]
-            build_pdfa(pdf_pages, info, copy, work / "build")
+            build_pdfa(pdf_pages, plan.info, copy, work / "build")
         except (PdfaError, RasterizeError) as error:
-            raise PreservationError(f"document #{document_id}: {error}") from error
+            raise PreservationError(f"document #{document.id}: {error}") from error
         sha256 = storage.sha256_of(copy)
         _clear_damaged(settings, sha256)
         storage.store(settings.preservation_dir, copy, sha256)
         crashpoints.reached("mid-preserve")
-        return _record(engine, document_id, sha256, copy.stat().st_size, len(pages), actor)
+        return Built(sha256, copy.stat().st_size)
 
 
 def _clear_damaged(settings: Settings, sha256: str) -> None:
@@ -184,23 +216,23 @@ def _derivative(session: Session, document_id: int) -> Derivative | None:
     ).first()
 
 
-def _record(
-    engine: Engine, document_id: int, sha256: str, size: int, pages: int, actor: str
-) -> Derivative:
+def record(engine: Engine, plan: Plan, built: Built, actor: str) -> Derivative:
     """The copy's row and its `document.preserved` event, in one transaction."""
+    document_id = plan.document.id
     with Session(engine, expire_on_commit=False) as session:
         write_lock(session)  # two makers of one document's copy take turns, not the same row
         derivative = _derivative(session, document_id)
         replaces = derivative.sha256 if derivative is not None else None
         if derivative is None:
-            derivative = Derivative(document_id=document_id, kind=KIND, sha256=sha256, size=size)
-        derivative.sha256, derivative.size, derivative.created = sha256, size, utcnow()
+            derivative = Derivative(document_id=document_id, kind=KIND, sha256="", size=0)
+        derivative.sha256, derivative.size, derivative.created = built.sha256, built.size, utcnow()
         session.add(derivative)
         document = session.get(Document, document_id)
-        document.preserve_pending = False
-        details = {"format": PDFA, "sha256": sha256, "size": size, "pages": pages}
-        details["original"] = document.sha256
-        if replaces is not None:
+        # Changed while the copy was being made (a review, a correction): still outdated.
+        document.preserve_pending = _text_time(session, document_id) != plan.info.made
+        details = {"format": PDFA, "sha256": built.sha256, "size": built.size}
+        details |= {"pages": len(plan.pages), "original": document.sha256}
+        if replaces is not None and replaces != built.sha256:
             details["replaces"] = replaces
         trail.record(
             session,
