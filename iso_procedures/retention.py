@@ -10,13 +10,23 @@ was ingested, which can only keep it longer, never dispose of it early.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
 from sqlmodel import Session, select
 
 from sohoa.archive import storage, trail
-from sohoa.archive.models import DISPOSED, Disposal, Document, Page, Procedure, ProcedureLink
+from sohoa.archive.models import (
+    DISPOSED,
+    Derivative,
+    Disposal,
+    Document,
+    Event,
+    Page,
+    Procedure,
+    ProcedureLink,
+)
 from sohoa.archive.settings import Settings
 from sohoa.archive.text import nfc
 
@@ -66,7 +76,8 @@ def dispose(
     session: Session, settings: Settings, document_id: int, actor: str, reason: str, today: date
 ) -> Disposal:
     """Dispose of a record past its retention: a tombstone (what, when, who, why) and a
-    `document.disposed` event commit together, then the pages and the original are destroyed.
+    `document.disposed` event commit together, then the pages, the original and every PDF/A
+    copy of it are destroyed.
     RetentionError if it is not due, or no reason is given."""
     document = session.get(Document, document_id)
     if document is None:
@@ -97,6 +108,9 @@ def dispose(
     session.add(tombstone)
     for page in session.exec(select(Page).where(Page.document_id == document.id)):
         session.delete(page)
+    copies = _preservation_copies(session, document.id)  # they hold its pages, text and all
+    for derivative in session.exec(select(Derivative).where(Derivative.document_id == document.id)):
+        session.delete(derivative)
     document.status, document.page_count = DISPOSED, 0
     session.add(document)
     trail.record(
@@ -111,12 +125,28 @@ def dispose(
             "procedures": retention.codes,
             "retention_until": retention.until.isoformat(),
             "reason": reason,
+            "copies": sorted(copies),
         },
     )
     session.commit()
     storage.destroy(settings.originals_dir, document.sha256)
+    for sha256 in copies:
+        storage.destroy(settings.preservation_dir, sha256)
     session.refresh(tombstone)
     return tombstone
+
+
+def _preservation_copies(session: Session, document_id: int) -> set[str]:
+    """The hashes of every PDF/A copy ever made of the document (the current one, and those a
+    correction replaced, which stay stored until now), from its `document.preserved` events."""
+    events = session.exec(
+        select(Event.details).where(
+            Event.object_type == "document",
+            Event.object_id == document_id,
+            Event.action == "document.preserved",
+        )
+    )
+    return {json.loads(details)["sha256"] for details in events}
 
 
 def _longest(session: Session, codes: list[str]) -> int | None:

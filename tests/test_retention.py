@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 from conftest import run_json, run_sohoa, store_original
 from sohoa.archive import checkpoints, keys, records, storage
 from sohoa.archive.models import Disposal, Document, Event, Page
+from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 from sohoa.iso_procedures import links, registry, retention
 from sohoa.iso_procedures.retention import RetentionError
@@ -139,7 +140,19 @@ def test_the_command_line_lists_due_records_disposes_and_refuses_them_back(
     run_sohoa(home, "procedures", "revise", "QT-HT-02", "--retention", "1", "--reason", "thử")
     [due] = run_json(home, "retention", "due")
     assert (due["id"], due["retention"]["until"]) == (decision, "2025-12-31")
+    # A correction leaves two PDF/A copies of the record stored: the disposal destroys both.
+    first_copy = run_json(home, "show", str(decision))["preservation"]["sha256"]
+    run_sohoa(home, "edit", str(decision), "signer", "Nguyễn Văn An")
+    second_copy = run_json(home, "pdf", str(decision), "--out", str(tmp_path / "c.pdf"))["sha256"]
+    copies = [
+        storage.original_path(Settings(home=home).preservation_dir, sha)
+        for sha in (first_copy, second_copy)
+    ]
+    assert first_copy != second_copy and all(copy.exists() for copy in copies)
     disposed = run_json(home, "retention", "dispose", str(decision), "--reason", "QĐ 12/QĐ-LHH")
+    assert not any(copy.exists() for copy in copies)
+    refused = run_sohoa(home, "pdf", str(decision), "--out", str(tmp_path / "d.pdf"), check=False)
+    assert refused.returncode == 1 and "disposed" in refused.stderr
     assert disposed["procedures"] == ["QT-HT-02"]
     assert run_json(home, "show", str(decision))["disposal"]["reason"] == "QĐ 12/QĐ-LHH"
     hits = run_json(home, "search", "doan danh gia noi bo")["hits"]
