@@ -3,6 +3,7 @@ the `bagit` package), which any archive can validate and take in, and which prov
 
     bagit.txt, bag-info.txt, manifest-sha256.txt, manifest-sha512.txt, tagmanifest-*.txt
     data/records/000012/original.pdf      the file as scanned (absent once disposed of)
+    data/records/000012/preservation.pdf  its PDF/A-2b copy with the repaired text, if made
     data/records/000012/text.txt           the repaired text, page by page
     data/records/000012/ocr.txt            what OCR read, before repair
     data/records/000012/record.json        metadata, links, retention, tombstone
@@ -32,6 +33,7 @@ from sohoa.archive import checkpoints, keys, records, storage, trail
 from sohoa.archive.models import (
     DISPOSED,
     Checkpoint,
+    Derivative,
     Disposal,
     Document,
     Event,
@@ -62,6 +64,7 @@ PREMIS_TYPES = {
     "metadata.corrected": "metadata modification",
     "procedure.linked": "policy assignment",
     "procedure.unlinked": "policy assignment",
+    "document.preserved": "migration",  # a copy made in a preservation format (PDF/A)
     "document.disposed": "deletion",
 }
 
@@ -162,6 +165,9 @@ def _write_record(session: Session, settings: Settings, document: Document, root
     pages = list(
         session.exec(select(Page).where(Page.document_id == document.id).order_by(Page.number))
     )
+    copy = _preservation_copy(session, settings, document)
+    if copy is not None:
+        shutil.copyfile(copy, folder / "preservation.pdf")
     (folder / "text.txt").write_text(_pages(pages, "text"), encoding="utf-8")
     (folder / "ocr.txt").write_text(_pages(pages, "raw_text"), encoding="utf-8")
     kept = retention.retention_of(session, document)
@@ -192,6 +198,20 @@ def _write_record(session: Session, settings: Settings, document: Document, root
         },
     }
     _write_json(folder / "record.json", record)
+
+
+def _preservation_copy(session: Session, settings: Settings, document: Document) -> Path | None:
+    """The record's current PDF/A copy, if it has one stored and intact (its hash is checked:
+    a bag must not carry a damaged copy under a manifest that vouches for it)."""
+    derivative = session.exec(
+        select(Derivative).where(Derivative.document_id == document.id)
+    ).first()
+    if derivative is None:
+        return None
+    path = storage.original_path(settings.preservation_dir, derivative.sha256)
+    if not path.is_file() or storage.sha256_of(path) != derivative.sha256:
+        return None
+    return path
 
 
 def _pages(pages: list[Page], attribute: str) -> str:

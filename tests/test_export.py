@@ -50,12 +50,17 @@ def test_a_procedure_s_records_export_as_a_valid_bag_that_proves_its_events(arch
     assert record["metadata"]["number"] == "38/QĐ-LHH"
     assert record["links"][0]["code"] == "QT-HT-02"
     assert "đánh giá nội bộ" in (folder / "text.txt").read_text()
+    copy = (folder / "preservation.pdf").read_bytes()  # its PDF/A copy, as the archive holds it
+    assert (
+        hashlib.sha256(copy).hexdigest()
+        == run_json(home, "show", str(decision["id"]))["preservation"]["sha256"]
+    )
 
     # Offline, with the bag alone: the checkpoint is signed, every event leads to its root.
     key = _public_key(bag)
     signed = checkpoints.parse((bag / "data" / "checkpoint.txt").read_text(), key)
     events = json.loads((bag / "data" / "events.json").read_text())["events"]
-    assert {"ingestion", "policy assignment"} <= {e["eventType"] for e in events}
+    assert {"ingestion", "policy assignment", "migration"} <= {e["eventType"] for e in events}
     for event in events:
         proof = event["proof"]
         leaf = merkle.hash_leaf(base64.b64decode(proof["canonical"]))
