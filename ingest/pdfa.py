@@ -75,7 +75,7 @@ class PdfInfo:
     identifier: str = ""  # the record's number and symbol (`45/KH-LHH`)
     source: str = ""  # the original's SHA-256
     made: str = ""  # the copy's date (ISO 8601): that of the text it carries, not of the build
-    lang: str = "vie"
+    language: str = "vi"  # the text's language (BCP 47)
 
 
 def build_pdfa(pages: list[PdfPage], info: PdfInfo, out: Path, scratch: Path) -> None:
@@ -227,6 +227,7 @@ def _xmp(info: PdfInfo) -> dict:
         "dc:date": [info.date] if info.date else None,
         "dc:identifier": info.identifier,
         "dc:source": info.source,
+        "dc:language": [info.language] if info.language else None,
         "xmp:CreatorTool": f"sohoa (OCRmyPDF {ocrmypdf.__version__} text renderer)",
         "xmp:CreateDate": info.made,
         "xmp:ModifyDate": info.made,

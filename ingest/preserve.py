@@ -97,7 +97,7 @@ def plan(settings: Settings, engine: Engine, document_id: int) -> Plan:
         if document is None or document.status != "ingested":
             raise PreservationError(f"document #{document_id} is not an ingested document")
         pages = _pages(session, document_id)
-        info = _info(document, settings.ocr_lang, _text_time(session, document_id))
+        info = _info(document, _language(settings.ocr_lang), _text_time(session, document_id))
         session.expunge_all()  # plain objects from here: a worker thread may read them
     return Plan(document, pages, info)
 
@@ -192,7 +192,14 @@ def _text_time(session: Session, document_id: int) -> str:
     return moment.astimezone(VIETNAM).isoformat(timespec="seconds") if moment else ""
 
 
-def _info(document: Document, lang: str, made: str) -> PdfInfo:
+def _language(ocr_lang: str) -> str:
+    """The text's language as XMP names it (BCP 47) from Tesseract's model name: `vie` → `vi`;
+    a combination (`vie+eng`) names its first."""
+    first = ocr_lang.split("+")[0]
+    return {"vie": "vi", "eng": "en", "fra": "fr"}.get(first, first)
+
+
+def _info(document: Document, language: str, made: str) -> PdfInfo:
     """The XMP metadata from the record's fields (Decree 30): title = trích yếu, author = the
     issuing body."""
     meta = document.record_metadata or {}
@@ -206,7 +213,7 @@ def _info(document: Document, lang: str, made: str) -> PdfInfo:
         identifier=meta.get("number", ""),
         source=f"sha256:{document.sha256}",
         made=made,
-        lang=lang,
+        language=language,
     )
 
 

@@ -91,6 +91,7 @@ def test_the_copy_carries_the_repaired_text_and_the_record_in_its_xmp(sample_arc
             xmp = pdf.open_metadata()
             assert xmp[f"{ELEMENTS}title"] == (meta["subject"] or Path(detail["name"]).name)
             assert xmp[f"{ELEMENTS}source"] == f"sha256:{detail['sha256']}"
+            assert xmp[f"{ELEMENTS}language"] == {"vi"}  # an XMP bag
             if meta["issuer"]:
                 assert xmp[f"{ELEMENTS}creator"] == [meta["issuer"]]
             if meta["number"]:
