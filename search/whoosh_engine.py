@@ -210,17 +210,8 @@ class WhooshIndex:
         return self._searcher
 
     def _open_searcher(self):
-        """A searcher on the latest commit. A writer that merges segments deletes the old
-        ones' files just after its commit: a searcher that read the list of segments before
-        may find a file gone, and reads the list again."""
-        for attempt in range(OPEN_ATTEMPTS):
-            try:
-                return index.open_dir(str(self.directory)).searcher()
-            except FileNotFoundError:
-                if attempt == OPEN_ATTEMPTS - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+        """A searcher on the latest commit (see `_opened`)."""
+        return _opened(self.directory, lambda ix: ix.searcher())
 
     def _ensure(self) -> Path:
         """The index's directory, with an empty index of the current format when it had none."""
@@ -381,10 +372,25 @@ def _writer(directory: Path, processes: int = 1):
     """The index's one writer, waited for while another process or thread holds it. With
     several `processes`, pages are analysed and their postings written in parallel, each
     process making its own segment (what a rebuild uses: twice the pages a second on 2 cores)."""
-    ix = index.open_dir(str(directory))
+    ix = _opened(directory, lambda ix: ix)
     if processes > 1:
         return ix.writer(timeout=WRITER_TIMEOUT_SECONDS, procs=processes, multisegment=True)
     return _with_crash_point(ix.writer(timeout=WRITER_TIMEOUT_SECONDS))
+
+
+def _opened(directory: Path, use):
+    """`use` applied to the index opened at its latest commit. Opening reads the table of
+    contents (`_MAIN_<n>.toc`) a writer in another thread or process may replace, and a
+    writer that merges segments deletes their files just after its commit: whoever read the
+    old list may find a file gone, and reads the list again."""
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return use(index.open_dir(str(directory)))
+        except FileNotFoundError:
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _with_crash_point(writer):
