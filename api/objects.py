@@ -17,17 +17,8 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from sohoa.archive import access, checkpoints, records, review, trail
-from sohoa.archive.models import (
-    VIETNAM,
-    Derivative,
-    Disposal,
-    Document,
-    Event,
-    Page,
-    Procedure,
-    ProcedureLink,
-)
+from sohoa.archive import access, checkpoints, derivatives, records, review, trail
+from sohoa.archive.models import VIETNAM, Disposal, Document, Event, Page, Procedure, ProcedureLink
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest import preserve
@@ -158,9 +149,7 @@ def document_detail(
 def preservation_object(session: Session, document: Document) -> dict[str, Any] | None:
     """The document's PDF/A copy as recorded (None before one is made); `outdated` when its
     text or metadata changed since (it is made again when next asked for)."""
-    derivative = session.exec(
-        select(Derivative).where(Derivative.document_id == document.id)
-    ).first()
+    derivative = derivatives.current(session, document.id)
     if derivative is None:
         return None
     return {
@@ -190,11 +179,10 @@ def preservation_copy(
             session.commit()
         stored = None
         if not document.preserve_pending:
-            stored = preserve.stored_copy(settings, session, document_id)
+            stored = derivatives.intact(settings, session, document_id)
     if stored is None:
-        stored = preserve.copy_path(
-            settings, preserve.preserve(settings, engine, document_id, viewer)
-        )
+        made = preserve.preserve(settings, engine, document_id, viewer)
+        stored = derivatives.stored_path(settings, made.sha256)
     with Session(engine) as session:
         return stored, preservation_object(session, session.get(Document, document_id))
 

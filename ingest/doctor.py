@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine, func, text
 from sqlmodel import Session, select
 
-from sohoa.archive import ingest_lock, storage
+from sohoa.archive import derivatives, ingest_lock, storage
 from sohoa.archive.models import DISPOSED, Batch, Derivative, Document, IngestJob, Page
 from sohoa.archive.settings import Settings
 from sohoa.ingest.pipeline import clear_scratch
@@ -236,14 +236,18 @@ def _copies(session: Session, settings: Settings, hashes: bool) -> list[Finding]
     """Each ingested document's PDF/A copy: made, current, stored and (with `hashes`) intact.
     Earlier copies of a document, kept when a correction made a new one, are not findings."""
     current = dict(
-        session.exec(select(Derivative.document_id, Derivative.sha256)).all()  # one kind today
+        session.exec(
+            select(Derivative.document_id, Derivative.sha256).where(
+                Derivative.kind == derivatives.PDFA
+            )
+        ).all()
     )
     findings = []
     for document_id, pending in session.exec(
         select(Document.id, Document.preserve_pending).where(Document.status == "ingested")
     ):
         sha256 = current.get(document_id)
-        path = None if sha256 is None else storage.original_path(settings.preservation_dir, sha256)
+        path = None if sha256 is None else derivatives.stored_path(settings, sha256)
         if sha256 is None:
             problem, fix = f"document #{document_id} has no PDF/A copy", "make it"
         elif not path.is_file():

@@ -26,7 +26,7 @@ from PIL import Image
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
-from sohoa.archive import crashpoints, storage, trail
+from sohoa.archive import crashpoints, derivatives, storage, trail
 from sohoa.archive.database import write_lock
 from sohoa.archive.models import VIETNAM, Derivative, Document, Event, Page, utcnow
 from sohoa.archive.settings import Settings
@@ -36,28 +36,11 @@ from sohoa.ingest.pdfa import PDFA, PdfaError, PdfInfo, PdfPage, build_pdfa
 from sohoa.ingest.rasterize import Limits, RasterizeError, rasterize
 from sohoa.ingest.text_placement import placed_lines
 
-KIND = "pdfa"
 UNCHANGING = ("document.viewed", "document.preserved")  # events that leave the record as it was
 
 
 class PreservationError(Exception):
     """A document's preservation copy cannot be made; the message says why."""
-
-
-def copy_path(settings: Settings, derivative: Derivative) -> Path:
-    """Where a stored copy lives."""
-    return storage.original_path(settings.preservation_dir, derivative.sha256)
-
-
-def stored_copy(settings: Settings, session: Session, document_id: int) -> Path | None:
-    """The document's preservation copy if it is stored and intact, else None."""
-    derivative = _derivative(session, document_id)
-    if derivative is None:
-        return None
-    path = copy_path(settings, derivative)
-    if not path.is_file() or storage.sha256_of(path) != derivative.sha256:
-        return None
-    return path
 
 
 @dataclass(frozen=True)
@@ -134,7 +117,7 @@ def build(settings: Settings, plan: Plan, images: list[Path] | None = None) -> B
 def _clear_damaged(settings: Settings, sha256: str) -> None:
     """A stored copy at this address that no longer has its hash was damaged on disk; the
     same copy, made again, takes its place (unlike an original, a copy can be made again)."""
-    stored = storage.original_path(settings.preservation_dir, sha256)
+    stored = derivatives.stored_path(settings, sha256)
     if stored.is_file() and storage.sha256_of(stored) != sha256:
         stored.unlink()
 
@@ -217,21 +200,17 @@ def _info(document: Document, language: str, made: str) -> PdfInfo:
     )
 
 
-def _derivative(session: Session, document_id: int) -> Derivative | None:
-    return session.exec(
-        select(Derivative).where(Derivative.document_id == document_id, Derivative.kind == KIND)
-    ).first()
-
-
 def record(engine: Engine, plan: Plan, built: Built, actor: str) -> Derivative:
     """The copy's row and its `document.preserved` event, in one transaction."""
     document_id = plan.document.id
     with Session(engine, expire_on_commit=False) as session:
         write_lock(session)  # two makers of one document's copy take turns, not the same row
-        derivative = _derivative(session, document_id)
+        derivative = derivatives.current(session, document_id)
         replaces = derivative.sha256 if derivative is not None else None
         if derivative is None:
-            derivative = Derivative(document_id=document_id, kind=KIND, sha256="", size=0)
+            derivative = Derivative(
+                document_id=document_id, kind=derivatives.PDFA, sha256="", size=0
+            )
         derivative.sha256, derivative.size, derivative.created = built.sha256, built.size, utcnow()
         session.add(derivative)
         document = session.get(Document, document_id)

@@ -29,11 +29,10 @@ from pathlib import Path
 import bagit
 from sqlmodel import Session, select
 
-from sohoa.archive import checkpoints, keys, records, storage, trail
+from sohoa.archive import checkpoints, derivatives, keys, records, storage, trail
 from sohoa.archive.models import (
     DISPOSED,
     Checkpoint,
-    Derivative,
     Disposal,
     Document,
     Event,
@@ -165,7 +164,7 @@ def _write_record(session: Session, settings: Settings, document: Document, root
     pages = list(
         session.exec(select(Page).where(Page.document_id == document.id).order_by(Page.number))
     )
-    copy = _preservation_copy(session, settings, document)
+    copy = derivatives.intact(settings, session, document.id)  # a bag vouches for what it holds
     if copy is not None:
         shutil.copyfile(copy, folder / "preservation.pdf")
     (folder / "text.txt").write_text(_pages(pages, "text"), encoding="utf-8")
@@ -198,20 +197,6 @@ def _write_record(session: Session, settings: Settings, document: Document, root
         },
     }
     _write_json(folder / "record.json", record)
-
-
-def _preservation_copy(session: Session, settings: Settings, document: Document) -> Path | None:
-    """The record's current PDF/A copy, if it has one stored and intact (its hash is checked:
-    a bag must not carry a damaged copy under a manifest that vouches for it)."""
-    derivative = session.exec(
-        select(Derivative).where(Derivative.document_id == document.id)
-    ).first()
-    if derivative is None:
-        return None
-    path = storage.original_path(settings.preservation_dir, derivative.sha256)
-    if not path.is_file() or storage.sha256_of(path) != derivative.sha256:
-        return None
-    return path
 
 
 def _pages(pages: list[Page], attribute: str) -> str:
