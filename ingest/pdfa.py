@@ -88,7 +88,7 @@ def build_pdfa(pages: list[PdfPage], info: PdfInfo, out: Path, scratch: Path) ->
     except (img2pdf.ImageOpenError, ValueError) as error:
         raise PdfaError(f"cannot put the page images in a PDF: {error}") from error
     text = scratch / "text.pdf"
-    trees = [(n, _page_tree(page, n), _text_dpi(page)) for n, page in enumerate(pages)]
+    trees = [(n, tree, tree.dpi) for n, tree in enumerate(map(_page_tree, pages))]
     Fpdf2MultiPageRenderer(trees, MultiFontManager(FONTS), invisible_text=True).render(text)
     _assemble(bare, text, info, out)
 
@@ -130,15 +130,10 @@ def _pdf_dpi(width: int, height: int, dpi: int) -> int:
     return max(dpi, math.ceil(max(width, height) / MAX_PAGE_INCHES), 1)
 
 
-def _text_dpi(page: PdfPage) -> float:
-    """The resolution of the pixels the page's words were measured in (the image as read,
-    which may have more pixels than the image stored: see `_page_image`)."""
-    with Image.open(page.image) as image:
-        return float(_pdf_dpi(image.width, image.height, page.dpi))
-
-
-def _page_tree(page: PdfPage, number: int) -> OcrElement:
-    """The page's words as OCRmyPDF's renderer takes them: lines of words on their boxes."""
+def _page_tree(page: PdfPage) -> OcrElement:
+    """The page's words as OCRmyPDF's renderer takes them: lines of words on their boxes, in
+    the pixels of the image they were measured on (which may have more pixels than the image
+    stored: see `_page_image`), at that image's resolution."""
     with Image.open(page.image) as image:
         width, height = image.size
     lines = [_line(words) for words in page.lines if words]
@@ -147,8 +142,7 @@ def _page_tree(page: PdfPage, number: int) -> OcrElement:
     return OcrElement(
         ocr_class=OcrClass.PAGE,
         bbox=whole,
-        dpi=_text_dpi(page),
-        page_number=number,
+        dpi=float(_pdf_dpi(width, height, page.dpi)),
         children=[body] if lines else [],
     )
 

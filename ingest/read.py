@@ -69,10 +69,11 @@ def read_page(
     and `OcrTimeout` raised; a Tesseract error is `OcrFailed`. Either carries the page's
     preparation as `.preparation`, as the image may have been turned before OCR stopped."""
     budget = _Budget(timeout)
+    as_rendered = Preparation(width=width, height=height, dpi=dpi)
     verdict = None if layer is None else _judged(layer, image)
     if verdict is not None and verdict.usable:  # a born-digital page: nothing to prepare
-        return _from_layer(verdict, Preparation(width=width, height=height, dpi=dpi))
-    prepared = Prepared(Preparation(width=width, height=height, dpi=dpi), image)
+        return _from_layer(verdict, as_rendered)
+    prepared = Prepared(as_rendered, image)
     try:
         prepared = prepare_page(image, dpi, clean=clean, time_left=budget.left)
         if prepared.preparation.width is None:  # the image could not be opened to prepare
