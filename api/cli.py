@@ -31,7 +31,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sohoa.api import objects
+from sohoa.api import cli_users, objects
 from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
@@ -794,15 +794,27 @@ def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
 ) -> None:
-    """Serve the HTTP API (JSON under /api/, OpenAPI docs at /docs)."""
+    """Serve the web app and the HTTP API (JSON under /api/, OpenAPI docs at /docs). An archive
+    with no user yet gets its first admin, named `admin` (password: SOHOA_ADMIN_PASSWORD, or a
+    generated one printed once)."""
     import uvicorn
 
     from sohoa.api.web import create_app
 
     settings = Settings()
     application = create_app(settings)
+    first = cli_users.ensure_admin(settings)
     out.print(f"sohoa: serving the archive at {settings.home}")
-    out.print(f"sohoa: open http://{host}:{port}/docs  (API under /api/, Ctrl-C stops)")
+    out.print(f"sohoa: open http://{host}:{port}/  (API under /api/, docs at /docs; Ctrl-C stops)")
+    if first is not None:
+        name, generated = first
+        password = generated if generated else "the one in SOHOA_ADMIN_PASSWORD"
+        out.print(
+            f"sohoa: the first admin is made. Sign in as [bold]{name}[/bold] with password"
+            f" [bold]{escape(password)}[/bold]" + (" (shown only now)" if generated else ""),
+            highlight=False,
+        )
+        out.print("sohoa: then add people with `sohoa user add NAME --role ROLE`", highlight=False)
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -1345,6 +1357,7 @@ trail_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(trail_app, name="trail")
+app.add_typer(cli_users.app, name="user")
 
 
 @trail_app.command("verify")

@@ -18,7 +18,16 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from sohoa.archive import access, checkpoints, derivatives, records, review, trail
-from sohoa.archive.models import VIETNAM, Disposal, Document, Event, Page, Procedure, ProcedureLink
+from sohoa.archive.models import (
+    VIETNAM,
+    Disposal,
+    Document,
+    Event,
+    Page,
+    Procedure,
+    ProcedureLink,
+    User,
+)
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest import preserve
@@ -205,11 +214,13 @@ def repair_result(repaired: Repaired, encoding: str | None) -> dict[str, Any]:
     }
 
 
-def document_list(session: Session, limit: int, offset: int) -> dict[str, Any]:
-    total = session.exec(select(func.count()).select_from(Document)).one()
-    documents = session.exec(
-        select(Document).order_by(Document.id).offset(offset).limit(limit)
-    ).all()
+def document_list(
+    session: Session, limit: int, offset: int, restricted: bool = True
+) -> dict[str, Any]:
+    """Documents by id; restricted records left out (and not counted) unless `restricted`."""
+    shown = select(Document) if restricted else select(Document).where(Document.access == "open")
+    total = session.exec(select(func.count()).select_from(shown.subquery())).one()
+    documents = session.exec(shown.order_by(Document.id).offset(offset).limit(limit)).all()
     return {"total": total, "documents": [document_summary(d) for d in documents]}
 
 
@@ -440,6 +451,16 @@ def change_access(
     changed = access.set_access(session, document, level, actor, reason)
     session.commit()
     return {"document_id": document_id, "access": document.access, "changed": changed}
+
+
+def user_object(user: User) -> dict[str, Any]:
+    """A user as the API shows one: never the password's hash."""
+    return {
+        "name": user.name,
+        "role": user.role,
+        "active": user.active,
+        "created": user.created.isoformat(),
+    }
 
 
 def event(row: Event) -> dict[str, Any]:

@@ -9,26 +9,29 @@ can serve any archive and tests can build an app per archive. Errors come back a
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, Query, Request
+from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from sohoa.api import objects
-from sohoa.archive import checkpoints, keys
+from sohoa.api import auth, objects, permissions, signin, templating, users_routes
+from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
+from sohoa.api.deps import Db, Index
+from sohoa.archive import checkpoints, users
 from sohoa.archive.database import open_database
+from sohoa.archive.models import Document, User
 from sohoa.archive.settings import Settings
 from sohoa.ingest import doctor as checkup
 from sohoa.ingest.preserve import PreservationError
 from sohoa.iso_procedures import registry
 from sohoa.iso_procedures.links import LinkError
 from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
-from sohoa.search import SORTS, QueryError, SearchIndex, chosen_engine, open_index, ready_index
+from sohoa.search import SORTS, QueryError, chosen_engine, open_index, ready_index
 
 log = logging.getLogger("sohoa")
 
@@ -52,42 +55,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             session.commit()
             checkpoints.seal_archive(settings, app.state.engine)
     app.include_router(router)
+    app.include_router(signin.router)
+    app.include_router(users_routes.router)
+    app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
+    app.add_exception_handler(auth.NotSignedIn, _not_signed_in)
+    app.add_exception_handler(auth.Forbidden, _forbidden)
+    app.add_exception_handler(users.AccountError, _refused)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QueryError, _query_error)
     app.add_exception_handler(ProcedureError, _refused)
     app.add_exception_handler(LinkError, _refused)
+    auth.check_app(app)
     return app
 
 
-def _session(request: Request) -> Iterator[Session]:
-    """A database session for one request; a request that may have changed something (any
-    method but GET and HEAD, or a read that was recorded) ends by sealing the trail with a
-    signed checkpoint."""
-    state = request.app.state
-    with Session(state.engine) as session:
-        yield session
-    if request.method not in ("GET", "HEAD") or getattr(request.state, "appended", False):
-        try:
-            checkpoints.seal_archive(state.settings, state.engine)
-        except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-            log.error("the trail was not signed: %s", error)
-
-
-def _index(request: Request) -> SearchIndex:
-    """The archive's index; after `sohoa reindex --engine` switched engines, the new one."""
-    state = request.app.state
-    name = chosen_engine(state.settings)
-    if name != state.index_engine:
-        state.index = ready_index(open_index(state.settings, name), state.engine)
-        state.index_engine = name
-    return state.index
-
-
-Db = Annotated[Session, Depends(_session)]
-Actor = Annotated[str, Header(alias="X-Sohoa-Actor")]
-Index = Annotated[SearchIndex, Depends(_index)]
-router = APIRouter()
+router = APIRouter(route_class=AuthorisedRoute)
 
 
 class Reason(BaseModel):
@@ -116,6 +99,17 @@ class Revision(BaseModel):
     )
 
 
+def readable(db: Session, document_id: int, user: User) -> Document:
+    """The document, if it exists (404) and the user's role may read it (403 for a restricted
+    record, unless the table grants `read-restricted`)."""
+    document = db.get(Document, document_id)
+    if document is None:
+        raise HTTPException(404, f"no document with id {document_id}")
+    if document.access == "restricted" and not auth.may(user, "read-restricted"):
+        raise auth.Forbidden(f"document {document_id} is a restricted record")
+    return document
+
+
 @router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
     return RedirectResponse("/docs")
@@ -126,17 +120,30 @@ def health(db: Db) -> dict:
     return {"status": "ok", "documents": objects.document_list(db, 0, 0)["total"]}
 
 
+@router.get("/api/me", summary="Who is signed in, and what the role may do")
+def me(user: CurrentUser, request: Request) -> dict:
+    """For a browser session, `csrf` is the token its scripts send as `X-CSRF-Token`."""
+    csrf = getattr(request.state, "csrf", None)
+    return objects.user_object(user) | {"may": permissions.granted(user.role), "csrf": csrf}
+
+
 @router.get("/api/documents", summary="List documents")
 def list_documents(
-    db: Db, limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Annotated[int, Query(ge=0)] = 0
+    db: Db,
+    user: CurrentUser,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict:
-    return objects.document_list(db, limit, offset)
+    return objects.document_list(db, limit, offset, auth.may(user, "read-restricted"))
 
 
 @router.get("/api/documents/{document_id}", summary="One document and its pages (`show --json`)")
-def get_document(document_id: int, db: Db, request: Request, actor: Actor = "api") -> dict:
-    """Reading a restricted record is a `document.viewed` event by the `X-Sohoa-Actor`."""
-    detail = objects.document_detail(db, document_id, actor or "api", "api")
+def get_document(
+    document_id: int, db: Db, request: Request, user: CurrentUser, actor: Actor
+) -> dict:
+    """Reading a restricted record is a `document.viewed` event by the signed-in user."""
+    readable(db, document_id, user)
+    detail = objects.document_detail(db, document_id, actor, "api")
     if detail is None:
         raise HTTPException(404, f"no document with id {document_id}")
     request.state.appended = detail["access"] == "restricted"
@@ -149,14 +156,17 @@ def get_document(document_id: int, db: Db, request: Request, actor: Actor = "api
     response_class=FileResponse,
     responses={200: {"content": {"application/pdf": {}}}},
 )
-def get_pdf(document_id: int, db: Db, request: Request, actor: Actor = "api") -> FileResponse:
+def get_pdf(
+    document_id: int, db: Db, request: Request, user: CurrentUser, actor: Actor
+) -> FileResponse:
     """Page images with the repaired text, searchable in any viewer; made first if missing or
-    outdated. Reading a restricted record's copy is a `document.viewed` event. (`db` is not
-    read: the request's session is what seals the trail afterwards.)"""
+    outdated. Reading a restricted record's copy is a `document.viewed` event. (The request's
+    session is what seals the trail afterwards.)"""
+    readable(db, document_id, user)
     state = request.app.state
     try:
         copy, detail = objects.preservation_copy(
-            state.settings, state.engine, document_id, actor or "api", "api"
+            state.settings, state.engine, document_id, actor, "api"
         )
     except objects.NoSuchDocument as error:
         raise HTTPException(404, str(error)) from error
@@ -178,18 +188,10 @@ def get_pdf(document_id: int, db: Db, request: Request, actor: Actor = "api") ->
     summary="Accept or reject one repair edit (as `sohoa review`)",
 )
 def review_edit(
-    document_id: int,
-    page: int,
-    edit: int,
-    body: Decision,
-    db: Db,
-    index: Index,
-    actor: Actor = "api",
+    document_id: int, page: int, edit: int, body: Decision, db: Db, index: Index, actor: Actor
 ) -> dict:
     try:
-        return objects.review_edit(
-            db, index, document_id, page, edit, body.decision, actor or "api"
-        )
+        return objects.review_edit(db, index, document_id, page, edit, body.decision, actor)
     except objects.NoSuchDocument as error:
         raise HTTPException(404, str(error)) from None
     except ValueError as error:
@@ -199,9 +201,9 @@ def review_edit(
 @router.put(
     "/api/documents/{document_id}/access", summary="Open or restrict a record (as `sohoa access`)"
 )
-def put_access(document_id: int, body: Access, db: Db, actor: Actor = "api") -> dict:
+def put_access(document_id: int, body: Access, db: Db, actor: Actor) -> dict:
     try:
-        return objects.change_access(db, document_id, body.access, actor or "api", body.reason)
+        return objects.change_access(db, document_id, body.access, actor, body.reason)
     except objects.NoSuchDocument as error:
         raise HTTPException(404, str(error)) from None
     except ValueError as error:
@@ -213,7 +215,7 @@ def put_access(document_id: int, body: Access, db: Db, actor: Actor = "api") -> 
     summary="Correct a document's metadata (as `sohoa edit`)",
     description='The body maps fields to the values a person read (`""` or null clears one). '
     "Returns the document's metadata afterwards, as `sohoa edit --json` prints it. Every "
-    "change is a `metadata.corrected` event by the actor named in `X-Sohoa-Actor`.",
+    "change is a `metadata.corrected` event by the signed-in user.",
 )
 def patch_metadata(
     document_id: int,
@@ -222,11 +224,11 @@ def patch_metadata(
     values: Annotated[
         dict[str, str | None], Body(examples=[{"doc_type": "Kế hoạch", "date": "2024-07-15"}])
     ],
-    actor: Annotated[str, Header(alias="X-Sohoa-Actor")] = "api",
+    actor: Actor,
 ) -> dict:
     changes = {field: value or "" for field, value in values.items()}
     try:
-        return objects.edit_metadata(db, index, document_id, changes, actor or "api").metadata
+        return objects.edit_metadata(db, index, document_id, changes, actor).metadata
     except objects.NoSuchDocument as error:
         raise HTTPException(404, str(error)) from None
     except ValueError as error:
@@ -257,8 +259,13 @@ def search(
     summary="Documents like this one (as `sohoa similar --json`)",
 )
 def similar(
-    document_id: int, index: Index, limit: Annotated[int, Query(ge=1, le=100)] = 10
+    document_id: int,
+    db: Db,
+    user: CurrentUser,
+    index: Index,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict:
+    readable(db, document_id, user)
     return objects.search_results(index.more_like(document_id, limit=limit))
 
 
@@ -276,8 +283,8 @@ def get_procedure(code: str, db: Db, version: int | None = None) -> dict:
 
 
 @router.post("/api/procedures", status_code=201, summary="Add a procedure")
-def add_procedure(spec: ProcedureSpec, db: Db, actor: Actor = "api") -> dict:
-    row = registry.add(db, spec, actor or "api")
+def add_procedure(spec: ProcedureSpec, db: Db, actor: Actor) -> dict:
+    row = registry.add(db, spec, actor)
     db.commit()
     return objects.procedure(row)
 
@@ -287,15 +294,15 @@ def add_procedure(spec: ProcedureSpec, db: Db, actor: Actor = "api") -> dict:
     status_code=201,
     summary="Make a new version of a procedure (the one in force becomes obsolete)",
 )
-def revise_procedure(code: str, revision: Revision, db: Db, actor: Actor = "api") -> dict:
-    row = registry.revise(db, code, revision.changes, actor or "api", revision.reason)
+def revise_procedure(code: str, revision: Revision, db: Db, actor: Actor) -> dict:
+    row = registry.revise(db, code, revision.changes, actor, revision.reason)
     db.commit()
     return objects.procedure(row)
 
 
 @router.post("/api/procedures/{code}/retire", summary="Withdraw a procedure")
-def retire_procedure(code: str, body: Reason, db: Db, actor: Actor = "api") -> dict:
-    row = registry.retire(db, code, actor or "api", body.reason)
+def retire_procedure(code: str, body: Reason, db: Db, actor: Actor) -> dict:
+    row = registry.retire(db, code, actor, body.reason)
     db.commit()
     return objects.procedure(row)
 
@@ -304,10 +311,8 @@ def retire_procedure(code: str, body: Reason, db: Db, actor: Actor = "api") -> d
     "/api/documents/{document_id}/procedures",
     summary="Link a document to a procedure it proves (as `sohoa link`)",
 )
-def link_document(document_id: int, body: Link, db: Db, index: Index, actor: Actor = "api") -> dict:
-    codes = objects.change_link(
-        db, index, document_id, body.code, actor or "api", body.reason, True
-    )
+def link_document(document_id: int, body: Link, db: Db, index: Index, actor: Actor) -> dict:
+    codes = objects.change_link(db, index, document_id, body.code, actor, body.reason, True)
     return {"document_id": document_id, "procedures": codes}
 
 
@@ -321,9 +326,9 @@ def unlink_document(
     db: Db,
     index: Index,
     reason: Annotated[str, Query(description="why the link is wrong")],
-    actor: Actor = "api",
+    actor: Actor,
 ) -> dict:
-    codes = objects.change_link(db, index, document_id, code, actor or "api", reason, False)
+    codes = objects.change_link(db, index, document_id, code, actor, reason, False)
     return {"document_id": document_id, "procedures": codes}
 
 
@@ -332,6 +337,25 @@ async def _refused(_request: Request, error: ValueError) -> JSONResponse:
     if isinstance(error, LookupError):
         return _error(404, "not_found", str(error))
     return _error(422, "invalid_request", str(error))
+
+
+async def _not_signed_in(request: Request, _refusal: auth.NotSignedIn) -> Response:
+    """An API call gets 401; a page goes to the login page and comes back after."""
+    if _is_api(request):
+        response = _error(401, "unauthorized", "sign in, or send an API token (Bearer)")
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    return signin.login_redirect(request)
+
+
+async def _forbidden(request: Request, error: auth.Forbidden) -> Response:
+    if _is_api(request):
+        return _error(403, "forbidden", error.message)
+    return templating.page(request, "refused.html", status=403, message=error.message)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
 
 
 async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:

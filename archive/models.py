@@ -247,3 +247,40 @@ class Disposal(SQLModel, table=True):
     disposed: datetime = Field(default_factory=utcnow)
     actor: str
     reason: str
+
+
+class User(SQLModel, table=True):
+    """A person who signs in to the web app, with one role (`archive.users.ROLES`). Never
+    deleted, only deactivated, so the trail's actor names always mean someone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, index=True, description="login name; the trail's actor")
+    role: str = Field(description="admin | archivist | auditor | staff")
+    password_hash: str = Field(description="argon2id (pwdlib)")
+    active: bool = True
+    created: datetime = Field(default_factory=utcnow)
+
+
+class ApiToken(SQLModel, table=True):
+    """A token a script sends as `Authorization: Bearer …`, acting as its user. Only its
+    SHA-256 is kept: the token itself is shown once, when it is made."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    label: str
+    token_hash: str = Field(unique=True, max_length=64)
+    created: datetime = Field(default_factory=utcnow)
+    last_used: datetime | None = None
+    revoked: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the database its SHA-256 (so a
+    copy of the database signs no one in), the user, the form token (CSRF) and when it ends."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    csrf: str
+    created: datetime = Field(default_factory=utcnow)
+    expires: datetime

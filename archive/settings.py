@@ -61,6 +61,12 @@ class Settings(BaseSettings):
     search_engine: Literal["whoosh", "tantivy"] | None = Field(
         None, description="search engine, over the archive's own choice (sohoa reindex --engine)"
     )
+    admin_password: str | None = Field(
+        None, description="the first admin's password (`sohoa serve`, when there is no user yet)"
+    )
+    secure_cookies: bool = Field(
+        False, description="session cookies only over HTTPS (set it behind a TLS proxy)"
+    )
 
     @property
     def trail_actor(self) -> str:

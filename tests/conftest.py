@@ -59,6 +59,24 @@ def one_line_page(text: str) -> Image.Image:
     return page
 
 
+def api_client(app, role: str = "archivist", name: str | None = None):
+    """A TestClient over `app` acting as a user of this role (made if missing, named after the
+    role unless `name` is given), signed in with an API token."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import Session
+
+    from sohoa.archive import users
+
+    name = name or role
+    with Session(app.state.engine) as session:
+        user = users.find(session, name) or users.add_user(
+            session, name, role, "mật khẩu thử nghiệm", "test"
+        )
+        token = users.issue_token(session, user, "tests", "test")
+        session.commit()
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
 def run_json(home: Path, *args: str, env: dict | None = None):
     return json.loads(run_sohoa(home, *args, "--json", env=env).stdout)
 

@@ -6,10 +6,9 @@ import json
 import shutil
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
+from conftest import api_client, run_json, run_sohoa
 from sohoa.api.web import create_app
 from sohoa.archive import access, checkpoints
 from sohoa.archive.database import open_database
@@ -44,8 +43,8 @@ def test_reading_a_restricted_record_is_recorded_through_the_cli_and_the_api(hom
     ]
     shown = run_sohoa(home, "show", "1", env={"SOHOA_ACTOR": "minh"}).stdout
     assert "restricted: your reading is recorded in the trail" in shown
-    client = TestClient(create_app(Settings(home=home)))
-    response = client.get("/api/documents/1", headers={"X-Sohoa-Actor": "auditor"})
+    client = api_client(create_app(Settings(home=home)), "auditor")
+    response = client.get("/api/documents/1")
     assert response.json()["access"] == "restricted"
     assert _events(home, "document.viewed") == [
         ("minh", 1, {"via": "cli"}),
@@ -58,7 +57,7 @@ def test_reading_a_restricted_record_is_recorded_through_the_cli_and_the_api(hom
 
 
 def test_access_is_changed_through_the_api_with_a_reason(home):
-    client = TestClient(create_app(Settings(home=home)))
+    client = api_client(create_app(Settings(home=home)), "archivist")
     body = {"access": "restricted", "reason": "thông tin cá nhân"}
     assert client.put("/api/documents/2/access", json=body).json()["access"] == "restricted"
     assert client.put("/api/documents/2/access", json=body).json()["changed"] is False

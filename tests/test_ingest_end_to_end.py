@@ -11,12 +11,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 from sqlmodel import Session, func, select
 
-from conftest import SAMPLES, SOHOA, run_json, run_sohoa
+from conftest import SAMPLES, SOHOA, api_client, run_json, run_sohoa
 from sohoa.api.web import create_app
 from sohoa.archive import records, storage
 from sohoa.archive.database import open_database
@@ -214,7 +213,7 @@ def test_search_filters_by_the_metadata_read_from_the_pages(sample_archive):
 
 def test_http_api_returns_the_same_objects_as_the_cli(sample_archive):
     home, report = sample_archive
-    client = TestClient(create_app(Settings(home=home)))
+    client = api_client(create_app(Settings(home=home)), "staff")
     assert client.get("/health").json() == {"status": "ok", "documents": len(EXPECTED)}
     listed = client.get("/api/documents").json()
     assert listed["total"] == len(EXPECTED)

@@ -13,12 +13,11 @@ import img2pdf
 import pikepdf
 import pikepdf.pdfa
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw, ImageFont
 from sqlmodel import Session, select
 from test_prepare import DPI, LINES, WORDS, text_page
 
-from conftest import FONT, one_line_page, run_json, run_sohoa
+from conftest import FONT, api_client, one_line_page, run_json, run_sohoa
 from sohoa.api.web import create_app
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
@@ -214,7 +213,7 @@ def test_a_corrected_record_outdates_its_copy_and_the_next_copy_says_what_it_say
 
 def test_the_api_returns_the_copy(small_archive):
     home, document_id = small_archive
-    client = TestClient(create_app(Settings(home=home)))
+    client = api_client(create_app(Settings(home=home)), "staff")
     response = client.get(f"/api/documents/{document_id}/pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"

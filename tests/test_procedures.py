@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from conftest import api_client
 from sohoa.api.web import create_app
 from sohoa.archive import checkpoints, records
 from sohoa.archive.models import Document, Event, Procedure, ProcedureLink
@@ -186,16 +186,16 @@ def test_unlinking_what_is_not_linked_is_refused(session):
 
 
 def test_the_api_manages_procedures_and_links_and_seals_each_change(settings, engine, session):
-    client = TestClient(create_app(settings))
-    headers = {"X-Sohoa-Actor": "lan"}
+    app = create_app(settings)
+    admin = api_client(app, "admin", "lan")
+    client = api_client(app, "archivist", "minh")
     listed = client.get("/api/procedures").json()
     assert [p["code"] for p in listed] == sorted(DESIGN_SIX)
     spec = {"code": "QT-HT-07", "title": "Đào tạo", "clauses": ["7.2"], "retention_years": 5}
-    assert client.post("/api/procedures", json=spec, headers=headers).status_code == 201
-    revised = client.post(
+    assert admin.post("/api/procedures", json=spec).status_code == 201
+    revised = admin.post(
         "/api/procedures/QT-HT-07/revisions",
         json={"reason": "bổ sung", "changes": {"owner": "Văn phòng"}},
-        headers=headers,
     )
     assert revised.json()["version"] == 2
     shown = client.get("/api/procedures/QT-HT-07").json()
@@ -208,7 +208,7 @@ def test_the_api_manages_procedures_and_links_and_seals_each_change(settings, en
     assert client.get("/api/procedures/QT-HT-07").json()["documents"][0]["id"] == 2
     unlinked = client.delete("/api/documents/2/procedures/QT-HT-07", params={"reason": "nhầm"})
     assert unlinked.json()["procedures"] == []
-    retired = client.post("/api/procedures/QT-HT-07/retire", json={"reason": "bỏ"})
+    retired = admin.post("/api/procedures/QT-HT-07/retire", json={"reason": "bỏ"})
     assert retired.json()["status"] == "retired"
     missing = client.get("/api/procedures/QT-XX")
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

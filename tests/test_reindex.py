@@ -4,7 +4,7 @@ the new one is complete; and the start-up check that rebuilds a missing or broke
 import pytest
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
+from conftest import api_client, run_json, run_sohoa
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Page
 from sohoa.archive.settings import Settings
@@ -180,13 +180,12 @@ def test_cli_reindex_reports_pages_and_resumes(archive):
 
 
 def test_http_search_pages_sorts_finds_similar_and_explains_bad_queries(archive):
-    from fastapi.testclient import TestClient
 
     from sohoa.api.web import create_app
 
     settings, engine = archive
     engine.dispose()
-    client = TestClient(create_app(settings))  # no index yet: built from the database at start
+    client = api_client(create_app(settings), "staff")  # no index yet: built at start
     page = client.get("/api/search", params={"q": "so", "limit": 5, "offset": 5}).json()
     assert page["total"] == 30 and page["offset"] == 5 and len(page["hits"]) == 5
     assert page["hits"][0]["snippets"][0]["page"] in (1, 2)
@@ -208,7 +207,6 @@ def test_http_search_pages_sorts_finds_similar_and_explains_bad_queries(archive)
 def test_reindex_engine_moves_the_archive_to_tantivy_and_back(tmp_path, monkeypatch):
     """`sohoa reindex --engine tantivy` builds the new index while the old one serves, then the
     archive (and a web app already running) searches with it; the old index is removed."""
-    from fastapi.testclient import TestClient
 
     from sohoa.api.web import create_app
 
@@ -217,7 +215,7 @@ def test_reindex_engine_moves_the_archive_to_tantivy_and_back(tmp_path, monkeypa
     engine = open_database(settings)
     add_documents(engine, 30)
     app = create_app(settings)
-    client = TestClient(app)
+    client = api_client(app, "staff")
     before = client.get("/api/search", params={"q": "bien ban"}).json()
     assert chosen_engine(settings) == "whoosh" and before["total"] == 6
 

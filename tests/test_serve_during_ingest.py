@@ -6,9 +6,7 @@ import os
 import subprocess
 import time
 
-from fastapi.testclient import TestClient
-
-from conftest import SAMPLES, SOHOA, run_sohoa
+from conftest import SAMPLES, SOHOA, api_client, run_sohoa
 from sohoa.api.web import create_app
 from sohoa.archive.settings import Settings
 
@@ -16,7 +14,7 @@ from sohoa.archive.settings import Settings
 def test_searches_are_answered_while_an_ingest_writes(tmp_path):
     home = tmp_path / "archive"
     run_sohoa(home, "ingest", str(SAMPLES / "thong-bao-hop-ban-thuong-vu.png"))
-    client = TestClient(create_app(Settings(home=home)))
+    client = api_client(create_app(Settings(home=home)), "staff")
     ingest = subprocess.Popen(
         [SOHOA, "ingest", str(SAMPLES)],
         env={**os.environ, "SOHOA_HOME": str(home), "SOHOA_WORKERS": "1"},

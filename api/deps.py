@@ -1,0 +1,53 @@
+"""What routes are given: a database session that seals the trail after a change, and the
+search index.
+
+The archive an app serves lives on `app.state` (settings, database engine, index), so one process
+can serve any archive and tests can build an app per archive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from sohoa.archive import checkpoints, keys
+from sohoa.search import SearchIndex, chosen_engine, open_index, ready_index
+
+log = logging.getLogger("sohoa")
+
+
+def _session(request: Request) -> Iterator[Session]:
+    """A database session for one request; a request that may have changed something (any
+    method but GET and HEAD, or a read that was recorded) ends by sealing the trail with a
+    signed checkpoint."""
+    with Session(request.app.state.engine) as session:
+        yield session
+    if request.method not in ("GET", "HEAD") or getattr(request.state, "appended", False):
+        seal(request)
+
+
+def seal(request: Request) -> None:
+    """Sign a checkpoint over the trail's new events; a failure is logged, never shown."""
+    state = request.app.state
+    try:
+        checkpoints.seal_archive(state.settings, state.engine)
+    except (checkpoints.CheckpointError, keys.KeyProblem) as error:
+        log.error("the trail was not signed: %s", error)
+
+
+def _index(request: Request) -> SearchIndex:
+    """The archive's index; after `sohoa reindex --engine` switched engines, the new one."""
+    state = request.app.state
+    name = chosen_engine(state.settings)
+    if name != state.index_engine:
+        state.index = ready_index(open_index(state.settings, name), state.engine)
+        state.index_engine = name
+    return state.index
+
+
+Db = Annotated[Session, Depends(_session)]
+Index = Annotated[SearchIndex, Depends(_index)]

@@ -1,0 +1,109 @@
+"""Who may do what: the one permission table every request is authorised from.
+
+Each route of the web app (method and path template) needs one *permission*; each permission
+is granted to some roles. A route missing from `ROUTES` is a programming error: the app refuses
+to start (`check_routes`), and the tests enumerate every route against every role.
+
+The roles (from the issue that set them): the archivist ingests, corrects metadata, reviews text
+and links records; staff search and read; the auditor reads everything, the trail, reports and
+exports; the admin manages users and procedures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sohoa.archive.users import ROLES
+
+PUBLIC = "public"  # no sign-in: health, the login page, static files, the API's description
+SIGNED_IN = "signed-in"  # any role: sign out, who am I
+
+EVERYONE = frozenset(ROLES)
+
+GRANTS: dict[str, frozenset[str]] = {
+    PUBLIC: EVERYONE,
+    SIGNED_IN: EVERYONE,
+    "read": EVERYONE,  # search, documents, pages, page images, procedures, the PDF copy
+    "read-restricted": frozenset({"archivist", "auditor"}),  # see restricted (mật) records
+    "ingest": frozenset({"archivist"}),  # upload scans
+    "batches": frozenset({"archivist", "auditor", "admin"}),  # what was ingested, and how
+    "edit": frozenset({"archivist"}),  # metadata, access level
+    "review": frozenset({"archivist"}),  # the review queue: accept, reject, correct
+    "link": frozenset({"archivist"}),  # records to procedures
+    "trail": frozenset({"auditor", "admin"}),  # the trail, its verification and proofs
+    "report": frozenset({"auditor"}),  # the audit report
+    "export": frozenset({"auditor"}),  # BagIt exports
+    "procedures": frozenset({"admin"}),  # add, revise, retire procedures
+    "users": frozenset({"admin"}),  # accounts and their tokens
+}
+
+ROUTES: dict[tuple[str, str], str] = {
+    # public
+    ("GET", "/health"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/static"): PUBLIC,
+    # any signed-in user
+    ("GET", "/"): SIGNED_IN,
+    ("POST", "/logout"): SIGNED_IN,
+    ("GET", "/api/me"): SIGNED_IN,
+    # reading
+    ("GET", "/api/documents"): "read",
+    ("GET", "/api/documents/{document_id}"): "read",
+    ("GET", "/api/documents/{document_id}/pdf"): "read",
+    ("GET", "/api/documents/{document_id}/similar"): "read",
+    ("GET", "/api/search"): "read",
+    ("GET", "/api/procedures"): "read",
+    ("GET", "/api/procedures/{code}"): "read",
+    # the archivist's work
+    ("PATCH", "/api/documents/{document_id}/metadata"): "edit",
+    ("PUT", "/api/documents/{document_id}/access"): "edit",
+    ("POST", "/api/documents/{document_id}/pages/{page}/edits/{edit}"): "review",
+    ("POST", "/api/documents/{document_id}/procedures"): "link",
+    ("DELETE", "/api/documents/{document_id}/procedures/{code}"): "link",
+    # the admin's
+    ("POST", "/api/procedures"): "procedures",
+    ("POST", "/api/procedures/{code}/revisions"): "procedures",
+    ("POST", "/api/procedures/{code}/retire"): "procedures",
+    ("GET", "/api/users"): "users",
+    ("POST", "/api/users"): "users",
+    ("PATCH", "/api/users/{name}"): "users",
+    ("POST", "/api/users/{name}/tokens"): "users",
+    ("DELETE", "/api/tokens/{token_id}"): "users",
+}
+
+
+class MissingFromTable(LookupError):
+    """A route the permission table does not name: the app does not start with it."""
+
+
+def needed(method: str, path: str) -> str:
+    """The permission a request to this route needs (HEAD is authorised as GET)."""
+    method = "GET" if method == "HEAD" else method
+    try:
+        return ROUTES[(method, path)]
+    except KeyError:
+        raise MissingFromTable(f"{method} {path} is not in the permission table") from None
+
+
+def allows(role: str, permission: str) -> bool:
+    return role in GRANTS[permission]
+
+
+def granted(role: str) -> list[str]:
+    """Every permission the role has, beyond being signed in."""
+    return sorted(
+        p for p, roles in GRANTS.items() if role in roles and p not in (PUBLIC, SIGNED_IN)
+    )
+
+
+def check_routes(routes: Iterable[tuple[str, str]]) -> None:
+    """Every (method, path) the app serves is in the table, with a permission that exists."""
+    for method, path in routes:
+        permission = needed(method, path)
+        if permission not in GRANTS:
+            raise MissingFromTable(f"{method} {path} needs {permission!r}, which is no permission")

@@ -1,0 +1,91 @@
+"""Signing in and out of the web pages: `GET/POST /login` (form fields `username` and
+`password`) and `POST /logout`.
+
+A successful sign-in sets the session cookie (HttpOnly, SameSite=Lax) and goes on to the page
+that sent the user here; a failed one says so without telling whether the name exists.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from sohoa.api.auth import COOKIE, AuthorisedRoute
+from sohoa.api.deps import seal
+from sohoa.api.templating import page
+from sohoa.archive import users
+
+router = APIRouter(route_class=AuthorisedRoute, include_in_schema=False)
+
+HOME = "/search"
+
+
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the login page, coming back here after."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = HOME) -> Response:
+    if getattr(request.state, "user", None) is not None:
+        return RedirectResponse(_local(next), status_code=303)
+    return page(request, "login.html", next=_local(next), username="", error=None)
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str, Form()] = HOME,
+) -> Response:
+    state = request.app.state
+    with Session(state.engine) as session:
+        user = users.authenticate(session, username, password)
+        if user is None:
+            session.commit()  # a rehash, if any; never a failed attempt's details
+            return page(
+                request,
+                "login.html",
+                status=401,
+                next=_local(next),
+                username=username,
+                error="Tên đăng nhập hoặc mật khẩu không đúng.",
+            )
+        cookie, _row = users.start_session(session, user)
+        session.commit()
+    seal(request)
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(
+        COOKIE,
+        cookie,
+        max_age=users.SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=state.settings.secure_cookies,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> RedirectResponse:
+    cookie = request.cookies.get(COOKIE)
+    if cookie:
+        with Session(request.app.state.engine) as session:
+            users.end_session(session, cookie)
+            session.commit()
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _local(target: str) -> str:
+    """Only a path on this site (never `//elsewhere` or `https://…`): no open redirect."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return HOME
+    return target

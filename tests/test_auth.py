@@ -1,0 +1,196 @@
+"""Signing in: passwords (argon2), browser sessions with a form token (CSRF), API tokens, the
+first admin, and `sohoa user`. Nothing secret is stored: not a password, token or cookie."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from conftest import SOHOA, api_client, run_json, run_sohoa
+from sohoa.api.auth import COOKIE
+from sohoa.api.web import create_app
+from sohoa.archive import users
+from sohoa.archive.models import Event
+from sohoa.archive.settings import Settings
+
+PASSWORD = "mật khẩu đủ dài"
+
+
+def _app_with_user(tmp_path, role="archivist", name="lan"):
+    app = create_app(Settings(home=tmp_path / "archive"))
+    with Session(app.state.engine) as session:
+        users.add_user(session, name, role, PASSWORD, "test")
+        session.commit()
+    return app
+
+
+def _sign_in(client: TestClient, name="lan", password=PASSWORD, next="/search"):
+    return client.post(
+        "/login",
+        data={"username": name, "password": password, "next": next},
+        follow_redirects=False,
+    )
+
+
+def test_a_browser_signs_in_works_with_its_form_token_and_signs_out(tmp_path):
+    client = TestClient(_app_with_user(tmp_path))
+    assert client.get("/api/me").status_code == 401
+    page = client.get("/", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"] == "/login?next=/"
+
+    wrong = _sign_in(client, password="sai mật khẩu rồi")
+    assert wrong.status_code == 401 and "không đúng" in wrong.text
+    unknown = _sign_in(client, name="ai-đó")
+    assert unknown.status_code == 401 and unknown.text.count("không đúng") == 1
+
+    signed = _sign_in(client, next="/procedures")
+    assert signed.status_code == 303 and signed.headers["location"] == "/procedures"
+    cookie = signed.headers["set-cookie"]
+    assert COOKIE in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    me = client.get("/api/me").json()
+    assert (me["name"], me["role"]) == ("lan", "archivist") and "edit" in me["may"]
+
+    body = {"access": "restricted", "reason": "thử"}
+    refused = client.put("/api/documents/1/access", json=body)  # no form token
+    assert refused.status_code == 403 and "form token" in refused.json()["error"]["message"]
+    forged = client.put("/api/documents/1/access", json=body, headers={"X-CSRF-Token": "x"})
+    assert forged.status_code == 403
+    allowed = client.put("/api/documents/1/access", json=body, headers={"X-CSRF-Token": me["csrf"]})
+    assert allowed.status_code == 404  # through authorisation: there is no document 1
+
+    value = client.cookies[COOKIE]
+    without_token = client.post("/logout", follow_redirects=False)
+    assert without_token.status_code == 403  # signing out is a change too: it needs the token
+    out = client.post("/logout", data={"csrf_token": me["csrf"]}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+    replayed = TestClient(client.app, cookies={COOKIE: value})
+    assert replayed.get("/api/me").status_code == 401  # the session is gone, not just the cookie
+
+
+def test_sign_in_goes_only_to_pages_of_this_site(tmp_path):
+    client = TestClient(_app_with_user(tmp_path))
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
+        assert _sign_in(client, next=elsewhere).headers["location"] == "/search"
+        client.cookies.clear()
+
+
+def test_tokens_act_for_their_user_until_revoked_or_the_user_is_deactivated(tmp_path):
+    app = _app_with_user(tmp_path)
+    admin = api_client(app, "admin", "quản-trị")
+    issued = admin.post("/api/users/lan/tokens", json={"label": "xuất hằng đêm"})
+    assert issued.status_code == 201
+    token = issued.json()["token"]
+    script = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    assert script.get("/api/me").json()["name"] == "lan"
+    # A script's changes need no form token: no browser sends a bearer token by itself.
+    assert (
+        script.put("/api/documents/1/access", json={"access": "open", "reason": "x"}).status_code
+        == 404
+    )
+    with Session(app.state.engine) as session:
+        stored = session.exec(select(users.ApiToken)).all()
+        assert token not in {row.token_hash for row in stored}
+        assert all(PASSWORD not in u.password_hash for u in users.all_users(session))
+        assert users.find(session, "lan").password_hash.startswith("$argon2id$")
+        row = next(r for r in stored if r.label == "xuất hằng đêm")
+        assert row.last_used is not None
+    assert admin.delete(f"/api/tokens/{row.id}").status_code == 200
+    assert script.get("/api/me").status_code == 401
+
+    second = TestClient(app, headers={"Authorization": f"Bearer {_token(admin, 'lan')}"})
+    assert second.get("/api/me").status_code == 200
+    assert admin.patch("/api/users/lan", json={"active": False}).json()["active"] is False
+    assert second.get("/api/me").status_code == 401
+    assert _sign_in(TestClient(app)).status_code == 401
+    assert (
+        TestClient(app, headers={"Authorization": "Bearer sohoa_made-up"})
+        .get("/api/me")
+        .status_code
+        == 401
+    )
+
+
+def test_the_admin_manages_accounts_and_each_change_is_an_event(tmp_path):
+    app = _app_with_user(tmp_path)
+    admin = api_client(app, "admin", "quản-trị")
+    added = admin.post("/api/users", json={"name": "minh", "role": "staff", "password": PASSWORD})
+    assert added.status_code == 201 and added.json()["role"] == "staff"
+    assert "password_hash" not in added.json()
+    again = admin.post("/api/users", json={"name": "minh", "role": "staff", "password": PASSWORD})
+    assert again.status_code == 422 and "already" in again.json()["error"]["message"]
+    bad_role = admin.post("/api/users", json={"name": "an", "role": "boss", "password": PASSWORD})
+    assert bad_role.status_code == 422 and "admin, archivist" in bad_role.json()["error"]["message"]
+    short = admin.post("/api/users", json={"name": "an", "role": "staff", "password": "ngắn"})
+    assert short.status_code == 422
+    assert admin.patch("/api/users/minh", json={"role": "auditor"}).json()["role"] == "auditor"
+    assert admin.patch("/api/users/nobody", json={"role": "staff"}).status_code == 404
+    with Session(app.state.engine) as session:
+        events = [
+            (e.action, e.actor)
+            for e in session.exec(select(Event).order_by(Event.seq))
+            if e.object_type == "user"
+        ]
+    assert ("user.added", "quản-trị") in events and ("user.role_changed", "quản-trị") in events
+    assert all(PASSWORD not in str(e) for e in events)
+
+
+def test_user_add_reads_the_password_from_stdin_and_the_token_works(tmp_path):
+    home = tmp_path / "archive"
+    run_sohoa(
+        home, "user", "add", "lan", "--role", "staff", "--password-stdin", input=PASSWORD + "\n"
+    )
+    short = run_sohoa(
+        home, "user", "add", "an", "--role", "staff", "--password-stdin", input="x\n", check=False
+    )
+    assert short.returncode == 1 and "at least 10 characters" in short.stderr
+    assert [(u["name"], u["role"]) for u in run_json(home, "user", "list")] == [("lan", "staff")]
+    token = run_sohoa(home, "user", "token", "lan").stdout.strip()
+    client = TestClient(
+        create_app(Settings(home=home)), headers={"Authorization": f"Bearer {token}"}
+    )
+    assert client.get("/api/me").json()["role"] == "staff"
+    assert client.get("/api/users").status_code == 403
+    assert run_json(home, "trail", "verify")["ok"] is True
+
+
+def test_serve_makes_the_first_admin_and_prints_how_to_sign_in(tmp_path):
+    home = tmp_path / "archive"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [SOHOA, "serve", "--port", str(port)],
+        env={**os.environ, "SOHOA_HOME": str(home), "COLUMNS": "200"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        lines = [server.stdout.readline() for _ in range(4)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    said = "".join(lines)
+    assert "Sign in as admin with password" in said, said
+    password = said.split("with password ")[1].split()[0]
+    client = TestClient(create_app(Settings(home=home)))
+    assert _sign_in(client, "admin", password).status_code == 303
+    assert client.get("/api/me").json()["role"] == "admin"
+
+
+def test_the_first_admin_takes_the_password_from_the_environment(tmp_path):
+    from sohoa.api.cli_users import ensure_admin
+
+    settings = Settings(home=tmp_path / "archive", admin_password="mật khẩu của quản trị")
+    assert ensure_admin(settings) == ("admin", None)
+    assert ensure_admin(settings) is None  # only while there is no user
+    client = TestClient(create_app(settings))
+    assert _sign_in(client, "admin", "mật khẩu của quản trị").status_code == 303
+
+
+def _token(admin: TestClient, name: str) -> str:
+    return admin.post(f"/api/users/{name}/tokens").json()["token"]
