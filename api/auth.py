@@ -20,9 +20,9 @@ from fastapi import Depends, FastAPI, Request, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from starlette.routing import BaseRoute, Mount, Route
 
 from sohoa.api import permissions
+from sohoa.api.errors import Forbidden, NotSignedIn, documented
 from sohoa.archive import users
 from sohoa.archive.models import User
 
@@ -30,20 +30,24 @@ COOKIE = "sohoa_session"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-class NotSignedIn(Exception):
-    """No valid token or session: 401 for the API, the login page for a browser."""
-
-
-class Forbidden(Exception):
-    """Signed in, but the role may not do this (403)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
 class AuthorisedRoute(APIRoute):
-    """A route that authorises each request from the permission table before it runs."""
+    """A route that authorises each request from the permission table before it runs, and
+    documents the refusals it can answer with (401 and 403 unless public, 404 with a path
+    parameter, 422 for a request that is not valid) beside any the route names itself."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **options: Any):
+        methods = options.get("methods") or ["GET"]
+        public = all(
+            permissions.ROUTES.get((m.upper(), path)) == permissions.PUBLIC for m in methods
+        )
+        statuses = (
+            ([] if public else [401, 403])
+            + ([400] if set(methods) & {"POST", "PUT", "PATCH"} else [])  # a body not JSON
+            + ([404] if "{" in path else [])
+            + [422]
+        )
+        options["responses"] = {**documented(*statuses), **(options.get("responses") or {})}
+        super().__init__(path, endpoint, **options)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -123,35 +127,12 @@ CurrentUser = Annotated[User, Depends(current_user)]
 Actor = Annotated[str, Depends(actor_name)]
 
 
-def app_routes(app: FastAPI) -> list[BaseRoute]:
-    """Every route the app serves, those of included routers too (FastAPI ≥ 0.160 keeps an
-    included router whole in `app.routes`; `iter_route_contexts` opens it)."""
-    try:
-        from fastapi.routing import iter_route_contexts
-    except ImportError:  # an older FastAPI copied included routes into app.routes
-        return list(app.routes)
-    return [context.original_route for context in iter_route_contexts(app.routes)]
-
-
-def served_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """Every (method, path) the app answers, HEAD left out (authorised as GET); a mount (static
-    files) is listed by its path."""
-    served = []
-    for route in app_routes(app):
-        if isinstance(route, Mount):
-            served.append(("GET", route.path))
-        elif isinstance(route, APIRoute | Route):
-            methods = set(route.methods or ()) - {"HEAD"}
-            served.extend((method, route.path) for method in methods)
-    return sorted(set(served))
-
-
 def check_app(app: FastAPI) -> None:
     """The app starts only if every route is in the permission table and every API route
     authorises (a route added without `AuthorisedRoute` would skip the table)."""
-    served = served_routes(app)
+    served = permissions.served_routes(app)
     permissions.check_routes(served)
-    routes = app_routes(app)
+    routes = permissions.app_routes(app)
     for route in routes:
         if isinstance(route, APIRoute) and not isinstance(route, AuthorisedRoute):
             raise permissions.MissingFromTable(f"{route.path} does not authorise its requests")

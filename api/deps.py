@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
 
 from sohoa.archive import checkpoints, keys
@@ -51,3 +51,10 @@ def _index(request: Request) -> SearchIndex:
 
 Db = Annotated[Session, Depends(_session)]
 Index = Annotated[SearchIndex, Depends(_index)]
+
+# Numbers a client sends are bounded by what the database can hold (SQLite: 64-bit signed), so
+# an absurd one is a 422, never an overflow deep inside.
+LARGEST = 2**63 - 1
+DocumentId = Annotated[int, Path(ge=1, le=LARGEST, description="a document's id")]
+PageNumber = Annotated[int, Path(ge=1, le=LARGEST, description="a page number, from 1")]
+Offset = Annotated[int, Query(ge=0, le=LARGEST, description="results to skip")]

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute, Mount, Route
+
 from sohoa.archive.users import ROLES
 
 PUBLIC = "public"  # no sign-in: health, the login page, static files, the API's description
@@ -107,3 +111,26 @@ def check_routes(routes: Iterable[tuple[str, str]]) -> None:
         permission = needed(method, path)
         if permission not in GRANTS:
             raise MissingFromTable(f"{method} {path} needs {permission!r}, which is no permission")
+
+
+def app_routes(app: FastAPI) -> list[BaseRoute]:
+    """Every route the app serves, those of included routers too (FastAPI ≥ 0.160 keeps an
+    included router whole in `app.routes`; `iter_route_contexts` opens it)."""
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # an older FastAPI copied included routes into app.routes
+        return list(app.routes)
+    return [context.original_route for context in iter_route_contexts(app.routes)]
+
+
+def served_routes(app: FastAPI) -> list[tuple[str, str]]:
+    """Every (method, path) the app answers, HEAD left out (authorised as GET); a mount (static
+    files) is listed by its path."""
+    served = []
+    for route in app_routes(app):
+        if isinstance(route, Mount):
+            served.append(("GET", route.path))
+        elif isinstance(route, APIRoute | Route):
+            methods = set(route.methods or ()) - {"HEAD"}
+            served.extend((method, route.path) for method in methods)
+    return sorted(set(served))

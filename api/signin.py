@@ -8,7 +8,6 @@ that sent the user here; a failed one says so without telling whether the name e
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -22,12 +21,6 @@ from sohoa.archive import users
 router = APIRouter(route_class=AuthorisedRoute, include_in_schema=False)
 
 HOME = "/search"
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    """To the login page, coming back here after."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
 
 @router.get("/login")

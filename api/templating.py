@@ -54,6 +54,12 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
     return templates.TemplateResponse(
         request,
         name,
-        {"user": user, "may": may, "csrf": getattr(request.state, "csrf", None) or "", **context},
+        {
+            "user": user,
+            "may": may,
+            "csrf": getattr(request.state, "csrf", None) or "",
+            "status_code": status,
+            **context,
+        },
         status_code=status,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Path
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from sohoa.api import objects
+from sohoa.api import errors, objects
 from sohoa.api.auth import Actor, AuthorisedRoute
-from sohoa.api.deps import Db
+from sohoa.api.deps import LARGEST, Db
 from sohoa.archive import users
 
 router = APIRouter(route_class=AuthorisedRoute, tags=["users"])
@@ -37,7 +37,12 @@ def list_users(db: Db) -> list[dict]:
     return [objects.user_object(u) for u in users.all_users(db)]
 
 
-@router.post("/api/users", status_code=201, summary="Add a user (as `sohoa user add`)")
+@router.post(
+    "/api/users",
+    status_code=201,
+    summary="Add a user (as `sohoa user add`)",
+    responses=errors.documented(409),
+)
 def add_user(body: NewUser, db: Db, actor: Actor) -> dict:
     user = users.add_user(db, body.name, body.role, body.password, actor)
     db.commit()
@@ -73,7 +78,7 @@ def issue_token(
 
 
 @router.delete("/api/tokens/{token_id}", summary="Revoke an API token")
-def revoke_token(token_id: int, db: Db, actor: Actor) -> dict:
+def revoke_token(token_id: Annotated[int, Path(ge=1, le=LARGEST)], db: Db, actor: Actor) -> dict:
     try:
         row = users.revoke_token(db, token_id, actor)
     except users.AccountError as error:

@@ -11,27 +11,25 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Query, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from sohoa.api import auth, objects, permissions, signin, templating, users_routes
+from sohoa.api import auth, errors, objects, permissions, signin, templating, users_routes
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
-from sohoa.api.deps import Db, Index
-from sohoa.archive import checkpoints, users
+from sohoa.api.deps import LARGEST, Db, DocumentId, Index, Offset, PageNumber
+from sohoa.archive import checkpoints
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, User
 from sohoa.archive.settings import Settings
 from sohoa.ingest import doctor as checkup
 from sohoa.ingest.preserve import PreservationError
 from sohoa.iso_procedures import registry
-from sohoa.iso_procedures.links import LinkError
-from sohoa.iso_procedures.registry import ProcedureError, ProcedureSpec
-from sohoa.search import SORTS, QueryError, chosen_engine, open_index, ready_index
+from sohoa.iso_procedures.registry import ProcedureSpec
+from sohoa.search import SORTS, chosen_engine, open_index, ready_index
 
 log = logging.getLogger("sohoa")
 
@@ -58,14 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signin.router)
     app.include_router(users_routes.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
-    app.add_exception_handler(auth.NotSignedIn, _not_signed_in)
-    app.add_exception_handler(auth.Forbidden, _forbidden)
-    app.add_exception_handler(users.AccountError, _refused)
-    app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    app.add_exception_handler(QueryError, _query_error)
-    app.add_exception_handler(ProcedureError, _refused)
-    app.add_exception_handler(LinkError, _refused)
+    errors.install(app)
     auth.check_app(app)
     return app
 
@@ -129,17 +120,14 @@ def me(user: CurrentUser, request: Request) -> dict:
 
 @router.get("/api/documents", summary="List documents")
 def list_documents(
-    db: Db,
-    user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    db: Db, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0
 ) -> dict:
     return objects.document_list(db, limit, offset, auth.may(user, "read-restricted"))
 
 
 @router.get("/api/documents/{document_id}", summary="One document and its pages (`show --json`)")
 def get_document(
-    document_id: int, db: Db, request: Request, user: CurrentUser, actor: Actor
+    document_id: DocumentId, db: Db, request: Request, user: CurrentUser, actor: Actor
 ) -> dict:
     """Reading a restricted record is a `document.viewed` event by the signed-in user."""
     readable(db, document_id, user)
@@ -154,10 +142,10 @@ def get_document(
     "/api/documents/{document_id}/pdf",
     summary="The document's PDF/A preservation copy (`sohoa pdf`)",
     response_class=FileResponse,
-    responses={200: {"content": {"application/pdf": {}}}},
+    responses={200: {"content": {"application/pdf": {}}}, **errors.documented(409, 500)},
 )
 def get_pdf(
-    document_id: int, db: Db, request: Request, user: CurrentUser, actor: Actor
+    document_id: DocumentId, db: Db, request: Request, user: CurrentUser, actor: Actor
 ) -> FileResponse:
     """Page images with the repaired text, searchable in any viewer; made first if missing or
     outdated. Reading a restricted record's copy is a `document.viewed` event. (The request's
@@ -188,7 +176,13 @@ def get_pdf(
     summary="Accept or reject one repair edit (as `sohoa review`)",
 )
 def review_edit(
-    document_id: int, page: int, edit: int, body: Decision, db: Db, index: Index, actor: Actor
+    document_id: DocumentId,
+    page: PageNumber,
+    edit: Annotated[int, Path(ge=0, le=LARGEST)],
+    body: Decision,
+    db: Db,
+    index: Index,
+    actor: Actor,
 ) -> dict:
     try:
         return objects.review_edit(db, index, document_id, page, edit, body.decision, actor)
@@ -201,7 +195,7 @@ def review_edit(
 @router.put(
     "/api/documents/{document_id}/access", summary="Open or restrict a record (as `sohoa access`)"
 )
-def put_access(document_id: int, body: Access, db: Db, actor: Actor) -> dict:
+def put_access(document_id: DocumentId, body: Access, db: Db, actor: Actor) -> dict:
     try:
         return objects.change_access(db, document_id, body.access, actor, body.reason)
     except objects.NoSuchDocument as error:
@@ -218,7 +212,7 @@ def put_access(document_id: int, body: Access, db: Db, actor: Actor) -> dict:
     "change is a `metadata.corrected` event by the signed-in user.",
 )
 def patch_metadata(
-    document_id: int,
+    document_id: DocumentId,
     db: Db,
     index: Index,
     values: Annotated[
@@ -235,7 +229,11 @@ def patch_metadata(
         raise HTTPException(422, str(error)) from None
 
 
-@router.get("/api/search", summary="Search documents (as `sohoa search --json`)")
+@router.get(
+    "/api/search",
+    summary="Search documents (as `sohoa search --json`)",
+    responses=errors.documented(400),
+)
 def search(
     index: Index,
     q: Annotated[
@@ -248,7 +246,7 @@ def search(
         ),
     ],
     limit: Annotated[int, Query(ge=0, le=100)] = 10,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     sort: Annotated[str, Query(description=" | ".join(SORTS))] = "relevance",
 ) -> dict:
     return objects.search_results(index.search(q, limit=limit, offset=offset, sort=sort))
@@ -259,7 +257,7 @@ def search(
     summary="Documents like this one (as `sohoa similar --json`)",
 )
 def similar(
-    document_id: int,
+    document_id: DocumentId,
     db: Db,
     user: CurrentUser,
     index: Index,
@@ -278,11 +276,15 @@ def list_procedures(db: Db, everything: Annotated[bool, Query(alias="all")] = Fa
     "/api/procedures/{code}",
     summary="One procedure, its versions and its records (as `sohoa procedures show --json`)",
 )
-def get_procedure(code: str, db: Db, version: int | None = None) -> dict:
+def get_procedure(
+    code: str, db: Db, version: Annotated[int | None, Query(ge=1, le=LARGEST)] = None
+) -> dict:
     return objects.procedure_detail(db, code, version)
 
 
-@router.post("/api/procedures", status_code=201, summary="Add a procedure")
+@router.post(
+    "/api/procedures", status_code=201, summary="Add a procedure", responses=errors.documented(409)
+)
 def add_procedure(spec: ProcedureSpec, db: Db, actor: Actor) -> dict:
     row = registry.add(db, spec, actor)
     db.commit()
@@ -311,7 +313,7 @@ def retire_procedure(code: str, body: Reason, db: Db, actor: Actor) -> dict:
     "/api/documents/{document_id}/procedures",
     summary="Link a document to a procedure it proves (as `sohoa link`)",
 )
-def link_document(document_id: int, body: Link, db: Db, index: Index, actor: Actor) -> dict:
+def link_document(document_id: DocumentId, body: Link, db: Db, index: Index, actor: Actor) -> dict:
     codes = objects.change_link(db, index, document_id, body.code, actor, body.reason, True)
     return {"document_id": document_id, "procedures": codes}
 
@@ -321,7 +323,7 @@ def link_document(document_id: int, body: Link, db: Db, index: Index, actor: Act
     summary="Unlink a document from a procedure (as `sohoa unlink`)",
 )
 def unlink_document(
-    document_id: int,
+    document_id: DocumentId,
     code: str,
     db: Db,
     index: Index,
@@ -330,50 +332,3 @@ def unlink_document(
 ) -> dict:
     codes = objects.change_link(db, index, document_id, code, actor, reason, False)
     return {"document_id": document_id, "procedures": codes}
-
-
-async def _refused(_request: Request, error: ValueError) -> JSONResponse:
-    """A procedure or link change refused: 404 for what does not exist, else 422."""
-    if isinstance(error, LookupError):
-        return _error(404, "not_found", str(error))
-    return _error(422, "invalid_request", str(error))
-
-
-async def _not_signed_in(request: Request, _refusal: auth.NotSignedIn) -> Response:
-    """An API call gets 401; a page goes to the login page and comes back after."""
-    if _is_api(request):
-        response = _error(401, "unauthorized", "sign in, or send an API token (Bearer)")
-        response.headers["WWW-Authenticate"] = "Bearer"
-        return response
-    return signin.login_redirect(request)
-
-
-async def _forbidden(request: Request, error: auth.Forbidden) -> Response:
-    if _is_api(request):
-        return _error(403, "forbidden", error.message)
-    return templating.page(request, "refused.html", status=403, message=error.message)
-
-
-def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
-
-
-async def _http_error(_request: Request, error: HTTPException) -> JSONResponse:
-    code = {404: "not_found", 405: "method_not_allowed", 422: "invalid_request"}.get(
-        error.status_code, "error"
-    )
-    return _error(error.status_code, code, str(error.detail))
-
-
-async def _validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
-    first = error.errors()[0] if error.errors() else {}
-    where = ".".join(str(part) for part in first.get("loc", ()))
-    return _error(422, "invalid_request", f"{where}: {first.get('msg', 'invalid request')}")
-
-
-async def _query_error(_request: Request, error: QueryError) -> JSONResponse:
-    return _error(400, "bad_query", str(error))
-
-
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)

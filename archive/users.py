@@ -38,6 +38,10 @@ class AccountError(ValueError):
     """A refused account change: an unknown role, a short password, a taken name."""
 
 
+class NameTaken(AccountError):
+    """A new user with the name of one who exists (409 over HTTP)."""
+
+
 @dataclass(frozen=True)
 class SignedIn:
     """Who a request is: the user, and for a browser session its form token (CSRF)."""
@@ -52,7 +56,7 @@ def add_user(session: Session, name: str, role: str, password: str, actor: str) 
     _check_role(role)
     _check_password(password)
     if session.exec(select(User).where(User.name == name)).first():
-        raise AccountError(f"there is already a user named {name!r}")
+        raise NameTaken(f"there is already a user named {name!r}")
     user = User(name=name, role=role, password_hash=_hasher.hash(password))
     session.add(user)
     session.flush()

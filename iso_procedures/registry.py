@@ -27,6 +27,10 @@ class ProcedureError(ValueError):
     """A procedure that does not exist, or a change the registry refuses (says why)."""
 
 
+class ProcedureExists(ProcedureError):
+    """A new procedure with the code of one in the registry (409 over HTTP)."""
+
+
 class UnknownProcedure(ProcedureError, LookupError):
     """No procedure (or no such version of it) with that code."""
 
@@ -139,7 +143,7 @@ def in_force(session: Session, code: str) -> Procedure:
 def add(session: Session, spec: ProcedureSpec, actor: str) -> Procedure:
     spec = spec.checked()
     if session.exec(select(Procedure.id).where(Procedure.code == spec.code)).first():
-        raise ProcedureError(f"{spec.code} exists already: revise it instead")
+        raise ProcedureExists(f"{spec.code} exists already: revise it instead")
     procedure = Procedure(**asdict(spec), version=1)
     session.add(procedure)
     session.flush()

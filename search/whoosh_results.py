@@ -136,7 +136,7 @@ class Columns:
         self._lists: dict[tuple[str, str], list] = {}
 
     def column(self, reader, name: str) -> _Column:
-        leaves = [(leaf, base) for leaf, base in reader.leaf_readers() if leaf.doc_count_all()]
+        leaves = [(leaf, base) for leaf, base in _segments(reader) if leaf.doc_count_all()]
         values = []
         for leaf, _ in leaves:
             key = (leaf.segment().segment_id(), name)
@@ -147,8 +147,14 @@ class Columns:
 
     def keep_only(self, reader) -> None:
         """Forget the segments the index no longer has (merged away)."""
-        live = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
+        live = {leaf.segment().segment_id() for leaf, _ in _segments(reader)}
         self._lists = {key: v for key, v in self._lists.items() if key[0] in live}
+
+
+def _segments(reader) -> list:
+    """The reader's leaves that are segments: an index that never had a page has a leaf with
+    no segment."""
+    return [(leaf, base) for leaf, base in reader.leaf_readers() if leaf.segment() is not None]
 
 
 class _Column:

@@ -121,7 +121,7 @@ def test_the_admin_manages_accounts_and_each_change_is_an_event(tmp_path):
     assert added.status_code == 201 and added.json()["role"] == "staff"
     assert "password_hash" not in added.json()
     again = admin.post("/api/users", json={"name": "minh", "role": "staff", "password": PASSWORD})
-    assert again.status_code == 422 and "already" in again.json()["error"]["message"]
+    assert again.status_code == 409 and "already" in again.json()["error"]["message"]
     bad_role = admin.post("/api/users", json={"name": "an", "role": "boss", "password": PASSWORD})
     assert bad_role.status_code == 422 and "admin, archivist" in bad_role.json()["error"]["message"]
     short = admin.post("/api/users", json={"name": "an", "role": "staff", "password": "ngắn"})

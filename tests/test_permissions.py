@@ -36,7 +36,7 @@ def url(path: str) -> str:
 
 
 def test_the_table_names_exactly_the_routes_the_app_serves(app):
-    served = set(auth.served_routes(app))
+    served = set(permissions.served_routes(app))
     assert served == set(permissions.ROUTES), "the permission table and the routes differ"
     assert {("GET", "/api/search"), ("POST", "/login"), ("GET", "/health")} <= served
 
@@ -44,7 +44,7 @@ def test_the_table_names_exactly_the_routes_the_app_serves(app):
 @pytest.mark.parametrize("role", [None, *ROLES])
 def test_every_route_lets_in_exactly_the_roles_the_table_grants(app, role):
     client = TestClient(app) if role is None else api_client(app, role)
-    for method, path in auth.served_routes(app):
+    for method, path in permissions.served_routes(app):
         permission = permissions.needed(method, path)
         response = client.request(method, url(path), follow_redirects=False)
         where = f"{method} {path} as {role}: {response.status_code} {response.text[:120]}"
