@@ -885,7 +885,14 @@ def set_access(
     settings = Settings()
     with _sealed_archive(settings) as engine, Session(engine) as session:
         try:
-            done = objects.change_access(session, document_id, level, settings.trail_actor, reason)
+            done = objects.change_access(
+                session,
+                _ready_index(settings, engine),
+                document_id,
+                level,
+                settings.trail_actor,
+                reason,
+            )
         except (objects.NoSuchDocument, ValueError) as error:
             _fail(str(error))
     if as_json:

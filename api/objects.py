@@ -442,14 +442,20 @@ def dispose_document(
 
 
 def change_access(
-    session: Session, document_id: int, level: str, actor: str, reason: str
+    session: Session, index: SearchIndex, document_id: int, level: str, actor: str, reason: str
 ) -> dict[str, Any]:
-    """`sohoa access` (and `PUT /api/documents/{id}/access`): NoSuchDocument, or ValueError."""
+    """`sohoa access` (and `PUT /api/documents/{id}/access`): the change committed with its
+    event, then the document indexed again, so that searches for those who may not read a
+    restricted record leave it out from now on. NoSuchDocument, or ValueError."""
     document = session.get(Document, document_id)
     if document is None:
         raise NoSuchDocument(f"no document with id {document_id}")
     changed = access.set_access(session, document, level, actor, reason)
+    if changed:
+        owe(session, document_id)
     session.commit()
+    if changed:
+        pay(index, session, [document_id])
     return {"document_id": document_id, "access": document.access, "changed": changed}
 
 

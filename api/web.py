@@ -195,9 +195,9 @@ def review_edit(
 @router.put(
     "/api/documents/{document_id}/access", summary="Open or restrict a record (as `sohoa access`)"
 )
-def put_access(document_id: DocumentId, body: Access, db: Db, actor: Actor) -> dict:
+def put_access(document_id: DocumentId, body: Access, db: Db, index: Index, actor: Actor) -> dict:
     try:
-        return objects.change_access(db, document_id, body.access, actor, body.reason)
+        return objects.change_access(db, index, document_id, body.access, actor, body.reason)
     except objects.NoSuchDocument as error:
         raise HTTPException(404, str(error)) from None
     except ValueError as error:
@@ -236,6 +236,7 @@ def patch_metadata(
 )
 def search(
     index: Index,
+    user: CurrentUser,
     q: Annotated[
         str,
         Query(
@@ -249,7 +250,12 @@ def search(
     offset: Offset = 0,
     sort: Annotated[str, Query(description=" | ".join(SORTS))] = "relevance",
 ) -> dict:
-    return objects.search_results(index.search(q, limit=limit, offset=offset, sort=sort))
+    """Restricted records are left out entirely (hits, snippets, facet counts) for a role the
+    permission table does not let read them."""
+    restricted = auth.may(user, "read-restricted")
+    return objects.search_results(
+        index.search(q, limit=limit, offset=offset, sort=sort, restricted=restricted)
+    )
 
 
 @router.get(
@@ -264,7 +270,8 @@ def similar(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict:
     readable(db, document_id, user)
-    return objects.search_results(index.more_like(document_id, limit=limit))
+    restricted = auth.may(user, "read-restricted")
+    return objects.search_results(index.more_like(document_id, limit=limit, restricted=restricted))
 
 
 @router.get("/api/procedures", summary="The procedures (as `sohoa procedures list --json`)")

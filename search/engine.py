@@ -24,6 +24,7 @@ class IndexedPage:
     raw_text: str = ""
     metadata: dict = field(default_factory=dict, hash=False)
     procedures: tuple[str, ...] = ()  # codes of the ISO procedures the document is evidence for
+    restricted: bool = False  # the document's access is `restricted` (`archive.access`)
 
 
 @dataclass
@@ -97,17 +98,28 @@ class IndexBuilder(Protocol):
 
 
 class SearchIndex(Protocol):
-    """What callers may ask of a search engine; every engine answers the same plain data."""
+    """What callers may ask of a search engine; every engine answers the same plain data.
+
+    `restricted=False` asks as someone who may not read restricted records: those documents
+    are left out before anything is counted, so neither a hit, a snippet, a facet count, the
+    total, a "did you mean" word nor a similar document gives away that they exist."""
 
     def index_pages(self, pages: Iterable[IndexedPage]) -> int: ...
 
     def delete(self, document_id: int) -> None: ...
 
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, sort: str = "relevance"
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        restricted: bool = True,
     ) -> SearchResults: ...
 
-    def more_like(self, document_id: int, limit: int = 10) -> SearchResults: ...
+    def more_like(
+        self, document_id: int, limit: int = 10, restricted: bool = True
+    ) -> SearchResults: ...
 
     def rebuild(self, pages: Iterable[IndexedPage]) -> int: ...
 

@@ -11,15 +11,27 @@ from sohoa.archive.models import Document, Page
 from sohoa.search.engine import IndexedPage
 
 
-def indexed_page(page: Page, name: str, metadata: dict | None = None) -> IndexedPage:
+def indexed_page(
+    page: Page, name: str, metadata: dict | None = None, access: str = "open"
+) -> IndexedPage:
     """A stored page as the index sees it; `metadata` is its document's `record_metadata`
-    (its `procedures`, once the ISO trail links records to procedures, are indexed too). A
+    (its `procedures`, once the ISO trail links records to procedures, are indexed too), and
+    `access` its document's (a restricted one can be left out of a search). A
     blank page is held with no text: it stays a page of its document (the index's page counts
     match the archive's) but nothing a scanner's specks made of it can be found."""
     metadata = dict(metadata or {})
     procedures = tuple(metadata.get("procedures") or ())
     text, raw_text = ("", "") if "blank" in page.flags else (page.text, page.raw_text)
-    return IndexedPage(page.document_id, name, page.number, text, raw_text, metadata, procedures)
+    return IndexedPage(
+        page.document_id,
+        name,
+        page.number,
+        text,
+        raw_text,
+        metadata,
+        procedures,
+        restricted=access == "restricted",
+    )
 
 
 def archive_pages(session: Session) -> Iterator[IndexedPage]:
@@ -60,16 +72,16 @@ def archive_page_count(session: Session) -> int:
 
 def document_pages(session: Session, document_id: int) -> list[IndexedPage]:
     """Every page of one ingested document (none for a document not ingested), to index it
-    again after a change to its pages or its metadata."""
+    again after a change to its pages, its metadata or its access."""
     return list(_pages(session, Document.id == document_id, Document.status == "ingested"))
 
 
 def _pages(session: Session, *conditions) -> Iterator[IndexedPage]:
     rows = session.exec(
-        select(Page, Document.name, Document.record_metadata)
+        select(Page, Document.name, Document.record_metadata, Document.access)
         .join(Document, Document.id == Page.document_id)
         .where(*conditions)
         .order_by(Page.document_id, Page.number)
     )
-    for page, name, metadata in rows:
-        yield indexed_page(page, name, metadata)
+    for page, name, metadata, access in rows:
+        yield indexed_page(page, name, metadata, access)

@@ -53,9 +53,10 @@ def suggestion(vocabulary: Vocabulary, parsed: ParsedQuery) -> str:
 def closest(vocabulary: Vocabulary, field: str, word: str) -> str:
     terms = [t for t in vocabulary.terms(field, word[0]) if t != word]
     for distance in (1, 2) if len(word) > 4 else (1,):
-        near = [t for t in terms if _within(word, t, distance)]
+        near = [(vocabulary.frequency(field, t), t) for t in terms if _within(word, t, distance)]
+        near = [(frequency, t) for frequency, t in near if frequency]  # found on no page seen
         if near:
-            return max(near, key=lambda t: (vocabulary.frequency(field, t), t))
+            return max(near)[1]
     return ""
 
 

@@ -29,7 +29,7 @@ from sohoa.search.results import assemble, highlight_terms, no_facets
 from sohoa.search.suggest import SUGGEST_BELOW, suggestion
 from sohoa.search.tantivy_queries import MUST, SHOULD, Queries
 from sohoa.search.tantivy_results import TantivyMatches
-from sohoa.search.tantivy_schema import FORMAT, PAGE, analyzers, entries, schema
+from sohoa.search.tantivy_schema import FORMAT, PAGE, RESTRICTED, analyzers, entries, schema
 
 FORMAT_FILE = "sohoa-index.json"
 WRITER_TIMEOUT_SECONDS = 60
@@ -145,46 +145,62 @@ class TantivyIndex:
     # -- searching ---------------------------------------------------------------------------
 
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, sort: str = "relevance"
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        restricted: bool = True,
     ) -> SearchResults:
         """Documents matching `query` (see `search.query`), as `WhooshIndex.search`."""
         parsed = parse(query)
         limit, offset = checked_page(limit, offset, sort)
         searcher = self._searcher()
-        queries = Queries(self._open().schema)
+        schema = self._open().schema
+        queries = Queries(schema)
+        hidden = None if restricted else _restricted(schema)
         matches = TantivyMatches(
             searcher,
             queries,
-            queries.record_query(parsed),
-            queries.page_query(parsed) if parsed.required else None,
+            _without(queries.record_query(parsed), hidden),
+            _without(queries.page_query(parsed), hidden) if parsed.required else None,
             queries.words_query(parsed),
             checked=bool(parsed.excluded),
         )
         offered = ""
         if matches.total < SUGGEST_BELOW:
-            offered = suggestion(TantivyVocabulary(searcher), parsed)
+            offered = suggestion(TantivyVocabulary(searcher, schema, hidden), parsed)
         terms = highlight_terms(parsed)
         return assemble(matches, parsed.text, terms, limit, offset, sort, offered)
 
-    def more_like(self, document_id: int, limit: int = 10) -> SearchResults:
+    def more_like(
+        self, document_id: int, limit: int = 10, restricted: bool = True
+    ) -> SearchResults:
         """Documents about the same thing as document `document_id`: its most telling words
-        (frequent in it, rare in the archive) searched for, the document itself left out."""
+        (frequent in it, rare in the archive) searched for, the document itself left out; and,
+        unless `restricted`, restricted documents too (none at all when it is one)."""
         limit, _ = checked_page(limit, 0, "relevance")
+        nothing = SearchResults(query=f"like:{document_id}", total=0, facets=no_facets())
         searcher = self._searcher()
-        queries = Queries(self._open().schema)
+        schema = self._open().schema
+        queries = Queries(schema)
         own = searcher.search(queries.document(document_id, PAGE), 10_000, count=False).hits
         if not own:
-            return SearchResults(query=f"like:{document_id}", total=0, facets=no_facets())
+            return nothing
+        hidden = None if restricted else _restricted(schema)
+        if hidden is not None:
+            itself = Q.boolean_query([(MUST, queries.document(document_id, PAGE)), (MUST, hidden)])
+            if searcher.search(itself, 1).count:
+                return nothing
         texts = [json.loads(searcher.doc(a).get_first("stored"))["text"] for _, a in own]
         terms = _key_terms(searcher, "\n".join(texts))
-        schema = self._open().schema
 
         itself = Q.term_query(schema, "document_id", document_id)
-        like_pages = _like(schema, "folded", PAGE, terms, itself)
+        like_pages = _without(_like(schema, "folded", PAGE, terms, itself), hidden)
         matches = TantivyMatches(
             searcher,
             queries,
-            _like(schema, "all_folded", "record", terms, itself),
+            _without(_like(schema, "all_folded", "record", terms, itself), hidden),
             like_pages,
             like_pages,
         )
@@ -213,16 +229,38 @@ class TantivyIndex:
 
 
 class TantivyVocabulary:
-    """The index's words, for "did you mean" (`search.suggest`)."""
+    """The index's words, for "did you mean" (`search.suggest`); with `hidden`, only the words
+    of the pages it does not match count (a restricted record's words are never offered to
+    someone who may not read it)."""
 
-    def __init__(self, searcher: tantivy.Searcher):
-        self.searcher = searcher
+    def __init__(
+        self,
+        searcher: tantivy.Searcher,
+        schema: tantivy.Schema | None = None,
+        hidden: tantivy.Query | None = None,
+    ):
+        self.searcher, self.schema, self.hidden = searcher, schema, hidden
 
     def frequency(self, field: str, term: str) -> int:
-        return self.searcher.doc_freq(field, term)
+        if self.hidden is None:
+            return self.searcher.doc_freq(field, term)
+        found = Q.term_query(self.schema, field, term)
+        return self.searcher.search(_without(found, self.hidden), 1).count
 
     def terms(self, field: str, prefix: str) -> list[str]:
         return [term for term, _ in self.searcher.terms_with_prefix(field, prefix)]
+
+
+def _restricted(schema: tantivy.Schema) -> tantivy.Query:
+    """Every entry of a restricted document."""
+    return Q.term_query(schema, "access", RESTRICTED)
+
+
+def _without(query: tantivy.Query, hidden: tantivy.Query | None) -> tantivy.Query:
+    """`query`, but the entries `hidden` matches (none left out when it is None)."""
+    if hidden is None:
+        return query
+    return Q.boolean_query([(MUST, query), (tantivy.Occur.MustNot, hidden)])
 
 
 def _like(schema, field: str, kind: str, terms, itself) -> tantivy.Query:

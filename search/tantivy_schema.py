@@ -28,8 +28,9 @@ from sohoa.search.analysis import folded_form, pair_terms
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
-FORMAT = 5  # bump when the schema changes: an index of another format is rebuilt at start-up
+FORMAT = 6  # bump when the schema changes: an index of another format is rebuilt at start-up
 PAGE, RECORD = "page", "record"
+RESTRICTED = "restricted"  # the `access` of every entry of a restricted document
 PROCEDURES_JOINED = "\x1f"  # no code holds it (codes may hold spaces and commas)
 UNDATED_LAST = 99_999_999  # the oldest-first key of an undated document
 WORD = re.compile(r"\w+")
@@ -82,6 +83,7 @@ def schema() -> tantivy.Schema:
     # the record's procedures as one value, for the facet: a column of one value
     # per entry is counted several times faster than a column of many
     builder.add_text_field("procedures", tokenizer_name="raw", index_option="basic", fast=True)
+    builder.add_text_field("access", tokenizer_name="raw", index_option="basic")  # RESTRICTED
     return builder.build()
 
 
@@ -152,6 +154,7 @@ class Record:
         self.values = {field: value for field, value in values.items() if value}  # no empty terms
         self.procedures = procedures_of(first)
         self.shown = {name: metadata[name] for name in HIT_METADATA}
+        self.restricted = first.restricted
 
     def searched_on(self, page: IndexedPage) -> list[str]:
         """The record's words a page holds: all of them on its first page, where they are
@@ -202,6 +205,8 @@ class Record:
             entry.add_text("procedure", code)
         if self.procedures:
             entry.add_text("procedures", PROCEDURES_JOINED.join(self.procedures))
+        if self.restricted:
+            entry.add_text("access", RESTRICTED)
         return entry
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from whoosh import index
-from whoosh.query import NumericRange, Term
+from whoosh.query import NumericRange, Query, Term
 
 from sohoa.archive import crashpoints
 from sohoa.search.engine import IndexedPage, SearchResults, checked_page
@@ -38,7 +38,7 @@ from sohoa.search.whoosh_queries import (
     search_query,
 )
 from sohoa.search.whoosh_results import Columns, WhooshMatches
-from sohoa.search.whoosh_schema import FORMAT, fields, schema
+from sohoa.search.whoosh_schema import FORMAT, RESTRICTED, fields, schema
 
 FORMAT_FILE = "sohoa-index.json"
 WRITER_TIMEOUT_SECONDS = 60
@@ -46,6 +46,7 @@ SEGMENT_PAGES = 20_000  # a rebuild commits (and checkpoints) every this many pa
 REBUILD_PROCESSES = max(1, min(os.cpu_count() or 1, 4))
 OPEN_ATTEMPTS = 5
 LIKE_TERMS = 15  # "more like this" looks for a document's this many most telling words
+RESTRICTED_PAGES = Term("access", RESTRICTED)  # every page of a restricted document
 
 
 class WhooshIndex:
@@ -146,19 +147,26 @@ class WhooshIndex:
     def vocabulary(self) -> WhooshVocabulary:
         """The index's words and on how many pages each is (see `search.suggest`)."""
         with self._lock:
-            return WhooshVocabulary(self._current_searcher().reader())
+            return WhooshVocabulary(self._current_searcher())
 
     # -- searching ---------------------------------------------------------------------------
 
     def search(
-        self, query: str, limit: int = 10, offset: int = 0, sort: str = "relevance"
+        self,
+        query: str,
+        limit: int = 10,
+        offset: int = 0,
+        sort: str = "relevance",
+        restricted: bool = True,
     ) -> SearchResults:
         """Documents matching `query` (see `search.query` for the language), `limit` of them
-        from `offset` in `sort` order, with facets over every match and "did you mean"."""
+        from `offset` in `sort` order, with facets over every match and "did you mean";
+        restricted documents left out altogether unless `restricted`."""
         parsed = parse(query)
         limit, offset = checked_page(limit, offset, sort)
         with self._lock:
             searcher = self._current_searcher()
+            hidden = None if restricted else RESTRICTED_PAGES
             matches = WhooshMatches(
                 searcher,
                 self._columns,
@@ -167,27 +175,37 @@ class WhooshIndex:
                 pages_query(parsed),
                 keep=filter_query(parsed),
                 excluded=excluded_query(parsed),
+                hidden=hidden,
             )
             offered = ""
             if matches.total < SUGGEST_BELOW:
-                offered = suggestion(WhooshVocabulary(searcher.reader()), parsed)
+                offered = suggestion(WhooshVocabulary(searcher, hidden), parsed)
             terms = highlight_terms(parsed)
             return assemble(matches, parsed.text, terms, limit, offset, sort, offered)
 
-    def more_like(self, document_id: int, limit: int = 10) -> SearchResults:
+    def more_like(
+        self, document_id: int, limit: int = 10, restricted: bool = True
+    ) -> SearchResults:
         """Documents about the same thing as document `document_id`: its most telling words
-        (frequent in it, rare in the archive) searched for, the document itself left out."""
+        (frequent in it, rare in the archive) searched for, the document itself left out; and,
+        unless `restricted`, restricted documents too (none at all when it is one)."""
         limit, _ = checked_page(limit, 0, "relevance")
+        nothing = SearchResults(query=f"like:{document_id}", total=0, facets=no_facets())
         with self._lock:
             searcher = self._current_searcher()
             own = list(searcher.document_numbers(document_id=document_id))
             if not own:
-                return SearchResults(query=f"like:{document_id}", total=0, facets=no_facets())
+                return nothing
+            hidden = None if restricted else RESTRICTED_PAGES
+            if not restricted and any(
+                searcher.document_numbers(document_id=document_id, access=RESTRICTED)
+            ):
+                return nothing
             text = "\n".join(searcher.stored_fields(n).get("exact", "") for n in own)
             terms = searcher.key_terms_from_text("folded", text, numterms=LIKE_TERMS)
             like = any_of([Term("folded", word, boost=weight) for word, weight in terms])
             matches = WhooshMatches(
-                searcher, self._columns, [like], like, like, excluded={document_id}
+                searcher, self._columns, [like], like, like, excluded={document_id}, hidden=hidden
             )
             words = [word for word, _ in terms]
             return assemble(matches, f"like:{document_id}", words, limit, 0, "relevance")
@@ -227,13 +245,19 @@ class WhooshIndex:
 
 
 class WhooshVocabulary:
-    """The index's words, for "did you mean" (`search.suggest`)."""
+    """The index's words, for "did you mean" (`search.suggest`); with `hidden`, only the words
+    of the pages it does not match count (a restricted record's words are never offered to
+    someone who may not read it)."""
 
-    def __init__(self, reader):
-        self.reader = reader
+    def __init__(self, searcher, hidden: Query | None = None):
+        self.searcher, self.reader = searcher, searcher.reader()
+        self.hidden = None if hidden is None else set(searcher.docs_for_query(hidden))
 
     def frequency(self, field: str, term: str) -> int:
-        return self.reader.doc_frequency(field, term)
+        if not self.hidden:
+            return self.reader.doc_frequency(field, term)
+        found = self.searcher.docs_for_query(Term(field, term))
+        return sum(1 for docnum in found if docnum not in self.hidden)
 
     def terms(self, field: str, prefix: str):
         for term in self.reader.expand_prefix(field, prefix):

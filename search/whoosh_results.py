@@ -28,11 +28,13 @@ class WhooshMatches:
         pages: Query | None,
         keep: Query | None = None,
         excluded: Query | set[int] | None = None,
+        hidden: Query | None = None,
     ):
         """`required`: one unscored query per word or phrase, each must be in the document;
         `scored`: pages holding every word, scored; `pages`: a page holding any of them,
         scored (None: every page); `keep`: the filters; `excluded`: documents left out,
-        those with a page matching it or those ids."""
+        those with a page matching it or those ids; `hidden`: documents left out too, those
+        with a page matching it (the restricted ones, for someone who may not read them)."""
         self.searcher = searcher
         self.scored, self.pages = scored, pages
         reader = searcher.reader()
@@ -42,7 +44,7 @@ class WhooshMatches:
         }
         self.column["procedures"] = columns.column(reader, "procedures")
         self.found = self._matching(required + ([keep] if keep is not None else []))
-        for document_id in self._left_out(excluded):
+        for document_id in self._left_out(excluded) | self._left_out(hidden):
             self.found.pop(document_id, None)
         self.total = len(self.found)
         self._ranked: list[tuple[int, float]] | None = None

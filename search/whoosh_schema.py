@@ -6,7 +6,8 @@ proximity), the words of its raw OCR text that repair changed (`raw`), and its d
 metadata: on the first page as searchable words (type, issuer, subject, signer, number), on
 every page as filter and facet fields kept in columns (`doc_type`, `year`, `date`, the issuing
 body's line, the number, the procedures), so that grouping, sorting and counting read arrays
-instead of each page's stored text.
+instead of each page's stored text; and whether its document is restricted (`access`), so
+that a search for someone who may not read it leaves it out.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sohoa.search.analysis import exact_analyzer, folded_analyzer, pairs_analyze
 from sohoa.search.engine import HIT_METADATA, IndexedPage
 from sohoa.search.record import SEARCHED_METADATA, number_key, year
 
-FORMAT = 4  # bump when the schema changes: an index of another format is rebuilt at start-up
+RESTRICTED = "restricted"
+FORMAT = 5  # bump when the schema changes: an index of another format is rebuilt at start-up
 
 
 def schema() -> Schema:
@@ -47,6 +49,7 @@ def schema() -> Schema:
         procedure=KEYWORD(commas=True),  # QT-07 (filter)
         procedures=ID(sortable=True),  # "QT-01,QT-07" (facet)
         meta=STORED,  # HIT_METADATA, for hits
+        access=ID,  # RESTRICTED on every page of a restricted document, else nothing
     )
 
 
@@ -81,6 +84,7 @@ def fields(page: IndexedPage) -> dict:
         "number": number_key(metadata["number"]),
         "procedure": ",".join(procedures),
         "procedures": ",".join(procedures),
+        "access": RESTRICTED if page.restricted else "",
     }
     fields.update((name, value) for name, value in keys.items() if value)  # no empty terms
     return fields
