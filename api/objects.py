@@ -30,12 +30,12 @@ from sohoa.archive.models import (
 )
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
-from sohoa.ingest import preserve
+from sohoa.ingest import page_images, preserve
 from sohoa.ingest.pdfa import PDFA
 from sohoa.ingest.pipeline import BatchReport
 from sohoa.ingest.repair import Repaired
 from sohoa.iso_procedures import links, registry, retention
-from sohoa.search import SearchIndex, SearchResults, owe, pay
+from sohoa.search import SearchIndex, SearchResults, highlight, owe, pay
 
 
 def ingest_report(report: BatchReport) -> dict[str, Any]:
@@ -133,26 +133,95 @@ def document_detail(
         "disposal": disposal_object(
             session.exec(select(Disposal).where(Disposal.document_id == document_id)).first()
         ),
-        "pages": [
-            {
-                "number": p.number,
-                "text": p.text,
-                "raw_text": p.raw_text,
-                "confidence": p.confidence,
-                "width": p.width,
-                "height": p.height,
-                "dpi": p.dpi,
-                "edits": p.edits,
-                "review_count": p.review_count,
-                "error": p.error,
-                "flags": p.flags,
-                "preparation": p.preparation,
-                "text_source": p.text_source,
-            }
-            for p in pages
-        ],
+        "pages": [page_object(p) for p in pages],
         "preservation": preservation_object(session, document),
     }
+
+
+def page_object(page: Page) -> dict[str, Any]:
+    """One page as `show --json` and the API show it: its repaired and raw text, the repair's
+    edits, its flags, its size and how it was prepared."""
+    return {
+        "number": page.number,
+        "text": page.text,
+        "raw_text": page.raw_text,
+        "confidence": page.confidence,
+        "width": page.width,
+        "height": page.height,
+        "dpi": page.dpi,
+        "edits": page.edits,
+        "review_count": page.review_count,
+        "error": page.error,
+        "flags": page.flags,
+        "preparation": page.preparation,
+        "text_source": page.text_source,
+    }
+
+
+def page_detail(
+    session: Session, document_id: int, number: int, viewer: str, via: str
+) -> dict[str, Any]:
+    """`GET /api/documents/{id}/pages/{n}`: one page (`page_object`) with its document's id and
+    access and its OCR words (text, box [left, top, width, height] in the coordinates of the
+    page's image as prepared, conf, line); reading a restricted record's page is a
+    `document.viewed` event, committed first. NoSuchDocument."""
+    document, page = _document_page(session, document_id, number)
+    if access.record_view(session, document, viewer, via):
+        session.commit()
+    return {
+        "document_id": document_id,
+        "access": document.access,
+        **page_object(page),
+        "words": page.words,
+    }
+
+
+def page_picture(
+    settings: Settings,
+    session: Session,
+    document_id: int,
+    number: int,
+    width: int | None,
+    viewer: str,
+    via: str,
+) -> tuple[Path, str]:
+    """The page's image as prepared (`ingest.page_images`; its name, a hash of what it is made
+    of, serves as its ETag), scaled to `width` if asked, and its document's access. A
+    restricted record's page image is a `document.viewed` event like its text.
+    NoSuchDocument, `NoPageImage` (disposed, original missing) or `PageImageError`."""
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NoSuchDocument(f"no document with id {document_id}")
+    if access.record_view(session, document, viewer, via):
+        session.commit()
+    image = page_images.page_image(settings, session, document_id, number, width)
+    return image, document.access
+
+
+def page_matches(session: Session, document_id: int, number: int, query: str) -> dict[str, Any]:
+    """`GET /api/documents/{id}/pages/{n}/matches?q=`: which of the page's OCR words the query
+    matches as search matches them (`search.highlight`), their boxes, and the page's size the
+    boxes are measured in. NoSuchDocument, or QueryError."""
+    _, page = _document_page(session, document_id, number)
+    indices = highlight.matched_words(page.words, query, page.raw_text, page.text)
+    return {
+        "words": indices,
+        "boxes": [page.words[i]["box"] for i in indices],
+        "width": page.width,
+        "height": page.height,
+    }
+
+
+def _document_page(session: Session, document_id: int, number: int) -> tuple[Document, Page]:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NoSuchDocument(f"no document with id {document_id}")
+    page = session.exec(
+        select(Page).where(Page.document_id == document_id, Page.number == number)
+    ).first()
+    if page is None:
+        raise NoSuchDocument(f"document #{document_id} has no page {number}")
+    return document, page
 
 
 def preservation_object(session: Session, document: Document) -> dict[str, Any] | None:

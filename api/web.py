@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, FastAPI, Path, Query, Request
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi import APIRouter, Body, FastAPI, Header, Path, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -26,6 +26,7 @@ from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, User
 from sohoa.archive.settings import Settings
 from sohoa.ingest import doctor as checkup
+from sohoa.ingest.page_images import PageImageError
 from sohoa.ingest.preserve import PreservationError
 from sohoa.iso_procedures import registry
 from sohoa.iso_procedures.registry import ProcedureSpec
@@ -169,6 +170,94 @@ def get_pdf(
         filename=f"sohoa-{document_id}.pdf",
         headers={"X-Sohoa-SHA256": detail["sha256"]},
     )
+
+
+@router.get(
+    "/api/documents/{document_id}/pages/{number}",
+    summary="One page: its text, raw text, OCR words with their boxes, edits and preparation",
+)
+def get_page(
+    document_id: DocumentId,
+    number: PageNumber,
+    db: Db,
+    request: Request,
+    user: CurrentUser,
+    actor: Actor,
+) -> dict:
+    """Reading a restricted record's page is a `document.viewed` event by the signed-in user."""
+    readable(db, document_id, user)
+    try:
+        detail = objects.page_detail(db, document_id, number, actor, "api page")
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from None
+    request.state.appended = detail["access"] == "restricted"
+    return detail
+
+
+@router.get(
+    "/api/documents/{document_id}/pages/{number}/image",
+    summary="The page's image as prepared for OCR (its words' boxes fall on it)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}}},
+        304: {"description": "Not modified: the browser's copy is this image"},
+        **errors.documented(500),
+    },
+)
+def get_page_image(
+    document_id: DocumentId,
+    number: PageNumber,
+    db: Db,
+    request: Request,
+    user: CurrentUser,
+    actor: Actor,
+    width: Annotated[
+        int | None,
+        Query(ge=16, le=20_000, description="a copy this many pixels wide (boxes scale with it)"),
+    ] = None,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """Rendered from the stored original and cached; the same URL always gives the same image
+    (its ETag names what it is made from), so a browser keeps it. A restricted record's page
+    image is a `document.viewed` event."""
+    readable(db, document_id, user)
+    state = request.app.state
+    try:
+        image, level = objects.page_picture(
+            state.settings, db, document_id, number, width, actor, "api page image"
+        )
+    except LookupError as error:
+        raise HTTPException(404, str(error)) from None
+    except PageImageError as error:
+        raise HTTPException(500, str(error)) from None
+    request.state.appended = level == "restricted"
+    tag = f'"{image.stem}"'
+    headers = {"ETag": tag, "Cache-Control": "private, max-age=31536000, immutable"}
+    if if_none_match and tag in [t.strip() for t in if_none_match.split(",")]:
+        return Response(status_code=304, headers=headers)
+    media = "image/png" if image.suffix == ".png" else "image/jpeg"
+    return FileResponse(image, media_type=media, headers=headers)
+
+
+@router.get(
+    "/api/documents/{document_id}/pages/{number}/matches",
+    summary="Which OCR words of the page a query matches, with their boxes",
+    responses=errors.documented(400),
+)
+def get_page_matches(
+    document_id: DocumentId,
+    number: PageNumber,
+    db: Db,
+    user: CurrentUser,
+    q: Annotated[str, Query(description="the search query, as `/api/search` takes it")],
+) -> dict:
+    """`words`: indices into the page's OCR words; `boxes`: theirs, [left, top, width, height]
+    in the page image's pixels (`width` × `height`: scale them to a smaller copy)."""
+    readable(db, document_id, user)
+    try:
+        return objects.page_matches(db, document_id, number, q)
+    except objects.NoSuchDocument as error:
+        raise HTTPException(404, str(error)) from None
 
 
 @router.post(

@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         return self.home / "keys"
 
     @property
+    def page_cache_dir(self) -> Path:
+        """Page images made from the originals for viewing (`ingest.page_images`), one folder
+        per original: derived data, made again when missing, never backed up."""
+        return self.home / "cache" / "pages"
+
+    @property
     def work_dir(self) -> Path:
         """Scratch space for rendered pages; emptied after each document."""
         return self.home / "work"

@@ -86,6 +86,14 @@ def apply_geometry(image: Image.Image, rotation: int, skew: float) -> Image.Imag
     return image.transpose(_TURNS[rotation]) if rotation else image
 
 
+def as_prepared(image: Image.Image, preparation: dict) -> Image.Image:
+    """A page as first rendered, set straight again as its recorded `preparation` says the
+    prepare stage did (turned by its `rotation`; levelled by its `skew` only when `deskew` is
+    among its steps): the pixels the OCR's word boxes were measured on."""
+    skew = preparation.get("skew", 0.0) if "deskew" in preparation.get("steps", []) else 0.0
+    return apply_geometry(image, preparation.get("rotation", 0), skew)
+
+
 def paper_colour(image: Image.Image) -> int | tuple[int, ...]:
     """The paper's colour: per band, the lightest tenth of a small copy's pixels starts there
     (yellowed paper stays yellow, not white, in the corners a rotation uncovers)."""

@@ -30,7 +30,7 @@ from sohoa.archive import crashpoints, derivatives, storage, trail
 from sohoa.archive.database import write_lock
 from sohoa.archive.models import VIETNAM, Derivative, Document, Event, Page, utcnow
 from sohoa.archive.settings import Settings
-from sohoa.ingest.geometry import apply_geometry
+from sohoa.ingest.geometry import as_prepared
 from sohoa.ingest.identify import SUPPORTED
 from sohoa.ingest.pdfa import PDFA, PdfaError, PdfInfo, PdfPage, build_pdfa
 from sohoa.ingest.rasterize import Limits, RasterizeError, rasterize
@@ -150,9 +150,8 @@ def _rendered(settings: Settings, document: Document, pages: list[Page], out: Pa
 def _set_upright(path: Path, preparation: dict, size: tuple[int, int], document_id: int) -> None:
     """Turn and level a page image again as the prepare stage did when it was read (recorded
     in `preparation`), so its pixels are those the OCR's boxes were measured on."""
-    skew = preparation.get("skew", 0.0) if "deskew" in preparation.get("steps", []) else 0.0
     with Image.open(path) as image:
-        upright = apply_geometry(image, preparation.get("rotation", 0), skew)
+        upright = as_prepared(image, preparation)
         upright.load()
     if upright.size != size:
         raise PreservationError(

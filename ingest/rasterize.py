@@ -71,24 +71,32 @@ class Limits:
     max_page_pixels: int
 
 
-def rasterize(source: Path, kind: str, out_dir: Path, dpi: int, limits: Limits) -> list[PageImage]:
-    """Render every page of `source` (a pdf, tiff, png or jpeg) into `out_dir`."""
+def rasterize(
+    source: Path, kind: str, out_dir: Path, dpi: int, limits: Limits, only: int | None = None
+) -> list[PageImage]:
+    """Render every page of `source` (a pdf, tiff, png or jpeg) into `out_dir`; or, with `only`,
+    that page alone (numbered from 1), rendered exactly as it is among the others."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if kind == "pdf":
-        return _rasterize_pdf(source, out_dir, dpi, limits)
-    return _rasterize_image(source, out_dir, limits)
+        return _rasterize_pdf(source, out_dir, dpi, limits, only)
+    return _rasterize_image(source, out_dir, limits, only)
 
 
-def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> list[PageImage]:
+def _rasterize_pdf(
+    source: Path, out_dir: Path, dpi: int, limits: Limits, only: int | None = None
+) -> list[PageImage]:
     info = _pdf_info(source, limits.max_pages)
     pages = int(info.get("Pages", 0))
     if pages == 0:
         raise RasterizeError("the PDF has no pages")
     _check_page_count(pages, limits)
+    _check_only(only, pages)
     sizes = _pdf_page_sizes(info, pages)
-    for number, (width, height) in enumerate(sizes, 1):
+    wanted = range(1, pages + 1) if only is None else [only]
+    for number in wanted:
+        width, height = sizes[number - 1]
         _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
-    limit = RENDER_SECONDS_PER_PAGE * pages
+    limit = RENDER_SECONDS_PER_PAGE * len(wanted)
     try:
         paths = convert_from_path(
             source,
@@ -98,6 +106,8 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
             paths_only=True,
             thread_count=1,
             timeout=limit,
+            first_page=wanted[0],
+            last_page=wanted[-1],
         )
     except PDFPopplerTimeoutError as error:
         raise RasterizeError(
@@ -106,12 +116,14 @@ def _rasterize_pdf(source: Path, out_dir: Path, dpi: int, limits: Limits) -> lis
         ) from error
     except (PDFPageCountError, PDFSyntaxError) as error:
         raise RasterizeError(f"cannot render the PDF: {_first_line(error)}") from error
-    if len(paths) != pages:
-        raise RasterizeError(f"cannot render the PDF: poppler made {len(paths)} of {pages} pages")
+    if len(paths) != len(wanted):
+        raise RasterizeError(
+            f"cannot render the PDF: poppler made {len(paths)} of {len(wanted)} pages"
+        )
     scans = scan_resolutions(source, sizes)
     return [
         _page_from_file(number, Path(path), dpi, scans.get(number))
-        for number, path in enumerate(paths, 1)
+        for number, path in zip(wanted, paths, strict=True)
     ]
 
 
@@ -184,11 +196,17 @@ def _pixels(points: float, dpi: int) -> int:
     return round(points / POINTS_PER_INCH * dpi)
 
 
-def _rasterize_image(source: Path, out_dir: Path, limits: Limits) -> list[PageImage]:
+def _rasterize_image(
+    source: Path, out_dir: Path, limits: Limits, only: int | None = None
+) -> list[PageImage]:
     try:
         with Image.open(source) as image:
             frames = getattr(image, "n_frames", 1)
             _check_page_count(frames, limits)
+            _check_only(only, frames)
+            if only is not None:
+                image.seek(only - 1)
+                return [_save_frame(only, image, out_dir, limits)]
             return [
                 _save_frame(number, frame, out_dir, limits)
                 for number, frame in enumerate(ImageSequence.Iterator(image), 1)
@@ -233,6 +251,11 @@ def _check_page_count(pages: int, limits: Limits) -> None:
         raise RasterizeError(
             f"{pages} pages, above the limit of {limits.max_pages} (SOHOA_MAX_PAGES)"
         )
+
+
+def _check_only(only: int | None, pages: int) -> None:
+    if only is not None and not 1 <= only <= pages:
+        raise RasterizeError(f"there is no page {only}: the file has {pages}")
 
 
 def _check_pixels(number: int, width: int, height: int, limits: Limits) -> None:

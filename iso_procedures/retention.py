@@ -11,6 +11,7 @@ was ingested, which can only keep it longer, never dispose of it early.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import date
 
@@ -76,8 +77,8 @@ def dispose(
     session: Session, settings: Settings, document_id: int, actor: str, reason: str, today: date
 ) -> Disposal:
     """Dispose of a record past its retention: a tombstone (what, when, who, why) and a
-    `document.disposed` event commit together, then the pages, the original and every PDF/A
-    copy of it are destroyed.
+    `document.disposed` event commit together, then the pages, the original, every PDF/A
+    copy of it and the page images made for viewing are destroyed.
     RetentionError if it is not due, or no reason is given."""
     document = session.get(Document, document_id)
     if document is None:
@@ -132,6 +133,7 @@ def dispose(
     storage.destroy(settings.originals_dir, document.sha256)
     for sha256 in copies:
         storage.destroy(settings.preservation_dir, sha256)
+    shutil.rmtree(settings.page_cache_dir / document.sha256, ignore_errors=True)  # its pages
     session.refresh(tombstone)
     return tombstone
 
