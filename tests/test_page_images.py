@@ -12,11 +12,10 @@ from datetime import date
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 from sqlmodel import Session, select
 
-from conftest import run_sohoa, store_original
+from conftest import api_client, run_sohoa, store_original
 from sohoa.api.web import create_app
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
@@ -194,7 +193,7 @@ def test_the_cache_is_not_backed_up_and_goes_with_a_disposed_record(home, tmp_pa
 
 
 def test_the_api_serves_a_page_its_image_and_its_matches(home):
-    client = TestClient(create_app(Settings(home=home)))
+    client = api_client(create_app(Settings(home=home)), "staff")
     page = client.get("/api/documents/2/pages/1").json()
     assert page["document_id"] == 2 and page["number"] == 1
     assert page["words"] and {"text", "box"} <= set(page["words"][0])
@@ -221,10 +220,14 @@ def test_the_api_serves_a_page_its_image_and_its_matches(home):
 
 def test_reading_a_restricted_records_page_or_image_is_an_event(home):
     run_sohoa(home, "access", "2", "restricted", "--reason", "QĐ 7")
-    client = TestClient(create_app(Settings(home=home)))
-    viewer = {"X-Sohoa-Actor": "minh"}
-    assert client.get("/api/documents/2/pages/1", headers=viewer).status_code == 200
-    assert client.get("/api/documents/2/pages/2/image", headers=viewer).status_code == 200
+    app = create_app(Settings(home=home))
+    client = api_client(app, "auditor", "minh")
+    assert client.get("/api/documents/2/pages/1").status_code == 200
+    assert client.get("/api/documents/2/pages/2/image").status_code == 200
+    staff = api_client(app, "staff")  # may not read it at all: refused, and no event
+    assert staff.get("/api/documents/2/pages/1").status_code == 403
+    assert staff.get("/api/documents/2/pages/2/image").status_code == 403
+    assert staff.get("/api/documents/2/pages/2/matches", params={"q": "a"}).status_code == 403
     with Session(open_database(Settings(home=home))) as session:
         rows = session.exec(select(Event).where(Event.action == "document.viewed")).all()
         seen = [(e.actor, e.object_id, json.loads(e.details)["via"]) for e in rows]

@@ -9,10 +9,9 @@ import json
 import shutil
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from conftest import run_json
+from conftest import api_client, run_json
 from sohoa.api import objects
 from sohoa.api.web import create_app
 from sohoa.archive.database import open_database
@@ -156,15 +155,15 @@ def test_the_cli_restricts_and_the_api_leaves_restricted_records_out(home):
     found = run_json(home, "search", "ke hoach so hoa")
     document_id = found["hits"][0]["document_id"]
     run_json(home, "access", str(document_id), "restricted", "--reason", "QĐ 7")
-    client = TestClient(create_app(Settings(home=home)))
-    shown = client.get("/api/search", params={"q": "ke hoach so hoa"}).json()
+    app = create_app(Settings(home=home))
+    auditor, staff = api_client(app, "auditor"), api_client(app, "staff")
+    shown = auditor.get("/api/search", params={"q": "ke hoach so hoa"}).json()
     assert document_id in [h["document_id"] for h in shown["hits"]]
-    left_out = client.get(
-        "/api/search", params={"q": "ke hoach so hoa", "include_restricted": "false"}
-    ).json()
+    left_out = staff.get("/api/search", params={"q": "ke hoach so hoa"}).json()
     assert document_id not in [h["document_id"] for h in left_out["hits"]]
     assert left_out["total"] == shown["total"] - 1
-    similar = client.get(
-        f"/api/documents/{document_id}/similar", params={"include_restricted": "false"}
-    ).json()
-    assert similar["total"] == 0 and similar["hits"] == []
+    assert staff.get(f"/api/documents/{document_id}/similar").status_code == 403
+    others = [h["document_id"] for h in shown["hits"] if h["document_id"] != document_id]
+    for other in others:
+        similar = staff.get(f"/api/documents/{other}/similar").json()
+        assert document_id not in [h["document_id"] for h in similar["hits"]]
