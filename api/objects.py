@@ -538,6 +538,42 @@ def user_object(user: User) -> dict[str, Any]:
     }
 
 
+HISTORY_ACTIONS = (
+    "document.ingested",
+    "metadata.corrected",
+    "access.changed",
+    "procedure.linked",
+    "procedure.unlinked",
+    "repair.reviewed",
+)
+
+
+def document_history(session: Session, document_id: int) -> list[dict[str, Any]]:
+    """What people did to a record after it was read in, oldest first, as `trail log
+    --document` shows it but only the events a reader cares about (`HISTORY_ACTIONS`: its
+    ingest, metadata corrections, access changes, procedure links, review decisions), not the
+    pipeline's steps or the readings of a restricted record."""
+    rows = session.exec(
+        select(Event)
+        .where(
+            Event.object_type == "document",
+            Event.object_id == document_id,
+            Event.action.in_(HISTORY_ACTIONS),
+        )
+        .order_by(Event.seq)
+    ).all()
+    return [event(row) for row in rows]
+
+
+def document_words(session: Session, document_id: int) -> dict[int, list[dict[str, Any]]]:
+    """Each page's OCR words (text, box [left, top, width, height] in the page's coordinates,
+    conf, line) by page number: what the reading page highlights on the page's image."""
+    rows = session.exec(
+        select(Page.number, Page.words).where(Page.document_id == document_id)
+    ).all()
+    return {number: words for number, words in rows}
+
+
 def event(row: Event) -> dict[str, Any]:
     """`trail log --json`: one event as the trail holds it (`details` parsed)."""
     return {

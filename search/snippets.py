@@ -55,6 +55,12 @@ def snippet(text: str, terms: list[str]) -> str:
     return BETWEEN.join(_marked(text, passage) for passage in sorted(best))
 
 
+def word_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Where the folded words `terms` are in `text`, as (start, end) offsets, with or without
+    diacritics: what a page shown whole marks, the same words its snippets mark."""
+    return _spans(text, frozenset(terms)) if terms else []
+
+
 def _spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
     """Where the words are in `text`. Matched in the lowercased text when lowercasing keeps
     every offset (it does for Vietnamese): a case-sensitive expression runs several times faster
