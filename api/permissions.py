@@ -81,6 +81,10 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/users/{name}"): "users",
     ("POST", "/api/users/{name}/tokens"): "users",
     ("DELETE", "/api/tokens/{token_id}"): "users",
+    # the reading pages (api/pages.py)
+    ("GET", "/search"): "read",
+    ("GET", "/documents/{document_id}"): "read",
+    ("POST", "/documents/{document_id}/metadata"): "edit",
 }
 
 

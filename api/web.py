@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from sohoa.api import auth, errors, objects, permissions, signin, templating, users_routes
+from sohoa.api import auth, errors, objects, pages, permissions, signin, templating, users_routes
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
 from sohoa.api.deps import LARGEST, Db, DocumentId, Index, Offset, PageNumber
 from sohoa.archive import checkpoints
@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(signin.router)
     app.include_router(users_routes.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
+    app.add_exception_handler(pages.NotFound, pages.not_found)
     auth.check_app(app)
     return app
 
@@ -104,7 +106,7 @@ def readable(db: Session, document_id: int, user: User) -> Document:
 
 @router.get("/", include_in_schema=False)
 def home() -> RedirectResponse:
-    return RedirectResponse("/docs")
+    return RedirectResponse("/search")
 
 
 @router.get("/health", summary="Is the service up")
