@@ -167,6 +167,9 @@ def test_the_document_page_shows_each_page_image_beside_its_marked_text(shared_a
     )
     raw_line = next(line for line in detail["pages"][0]["raw_text"].splitlines() if line.strip())
     assert raw_line in unescape(html)
+    assert (
+        "<dt>Số trang</dt><dd>2</dd>" in html and 'Trang 2<span class="muted"> / 2</span>' in html
+    )
     assert '<a class="button" href="/api/documents/2/pdf">' in html
     assert 'id="tuong-tu"' in html  # similar documents
     assert '<form method="post" action="/documents/2/metadata">' in html  # the archivist's
