@@ -27,7 +27,7 @@ from sohoa.api.marked_text import page_html
 from sohoa.archive import records
 from sohoa.archive.models import Document, User
 from sohoa.search import SORTS, QueryError, SearchIndex
-from sohoa.search.analysis import folded_analyzer
+from sohoa.search.highlight import matched_words
 from sohoa.search.query import parse
 from sohoa.search.results import highlight_terms
 
@@ -79,8 +79,13 @@ def search_page(
     if not q:
         return templating.page(request, "search.html", **shown)
     try:
-        # TODO(lead): pass restricted=auth.may(user, "read-restricted") once `viewing` is merged
-        found = index.search(q, limit=PER_PAGE, offset=(page - 1) * PER_PAGE, sort=sort)
+        found = index.search(
+            q,
+            limit=PER_PAGE,
+            offset=(page - 1) * PER_PAGE,
+            sort=sort,
+            restricted=auth.may(user, "read-restricted"),
+        )
     except QueryError as error:
         return templating.page(request, "search.html", status=400, error=str(error), **shown)
     results = objects.search_results(found)
@@ -154,8 +159,10 @@ def _document(
     request.state.appended = detail["access"] == "restricted"  # a reading recorded: sealed
     words = objects.document_words(db, document_id)
     terms = _terms(q)
-    # TODO(lead): pass restricted=auth.may(user, "read-restricted") once `viewing` is merged
-    similar = objects.search_results(index.more_like(document_id, limit=SIMILAR))
+    restricted = auth.may(user, "read-restricted")
+    similar = objects.search_results(
+        index.more_like(document_id, limit=SIMILAR, restricted=restricted)
+    )
     return templating.page(
         request,
         "document.html",
@@ -211,7 +218,7 @@ def _shown_page(
     of the page, its text marked, its flags named."""
     boxes = []
     if terms and page["width"] and page["height"]:
-        for i in matched_words(words, q):
+        for i in matched_words(words, q, page["raw_text"], page["text"]):
             left, top, width, height = words[i]["box"]
             boxes.append(
                 {
@@ -230,20 +237,6 @@ def _shown_page(
         "flag_names": [FLAG_NAMES.get(flag, flag) for flag in page["flags"]],
         "edit_count": sum(1 for e in page["edits"] if e.get("reviewed") != "rejected"),
     }
-
-
-def matched_words(words: list[dict], query: str) -> list[int]:
-    """The indices of the page's OCR `words` that `query` matches: a word's folded form is one
-    of the query's required words or phrase words (what snippets mark).
-
-    TODO(lead): a stand-in for `search.highlight.matched_words` (branch `viewing`), which also
-    matches a word by its repaired form; swap the import (and pass `raw_text`, `text`)."""
-    terms = set(highlight_terms(parse(query)))
-    return [
-        i
-        for i, word in enumerate(words)
-        if {token.text for token in folded_analyzer()(word.get("text", ""))} & terms
-    ]
 
 
 def search_url(q: str, page: int = 1, sort: str = "relevance") -> str:

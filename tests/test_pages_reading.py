@@ -216,6 +216,8 @@ def test_the_metadata_form_corrects_the_changed_fields_only(home):
 def test_a_restricted_record_is_refused_to_staff_and_its_reading_recorded(home):
     app = create_app(Settings(home=home))
     archivist = api_client(app, "archivist", "lan")
+    text = archivist.get("/api/documents/1").json()["pages"][0]["text"]  # open yet: no event
+    word = next(w for w in re.findall(r"\w+", text) if len(w) >= 4 and not w.isdigit())
     restricted = archivist.put(
         "/api/documents/1/access", json={"access": "restricted", "reason": "QĐ 7 hạn chế"}
     )
@@ -228,6 +230,8 @@ def test_a_restricted_record_is_refused_to_staff_and_its_reading_recorded(home):
     assert shown.status_code == 200
     assert '<span class="badge restricted"' in shown.text and "Hạn chế" in shown.text
     assert "Đổi mức truy cập" in shown.text and "QĐ 7 hạn chế" in shown.text
+    assert "/documents/1?" in archivist.get("/search", params={"q": word}).text
+    assert "/documents/1?" not in staff.get("/search", params={"q": word}).text
     with Session(open_database(Settings(home=home))) as session:
         viewed = session.exec(select(Event).where(Event.action == "document.viewed")).all()
         assert [(e.actor, e.object_id) for e in viewed] == [("lan", 1)]
