@@ -95,9 +95,11 @@ def _identify(request: Request) -> users.SignedIn | None:
 
 
 async def _check_csrf(request: Request, expected: str) -> None:
+    """The header, or a urlencoded form's field. A multipart body (an upload) is never parsed
+    here: that would read a whole upload before its limits apply; its token is the header."""
     given = request.headers.get("x-csrf-token")
     if given is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
+        "application/x-www-form-urlencoded"
     ):
         form = await request.form()
         value = form.get("csrf_token")

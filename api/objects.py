@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -20,9 +21,11 @@ from sqlmodel import Session, select
 from sohoa.archive import access, checkpoints, derivatives, records, review, trail
 from sohoa.archive.models import (
     VIETNAM,
+    Batch,
     Disposal,
     Document,
     Event,
+    IngestJob,
     Page,
     Procedure,
     ProcedureLink,
@@ -32,7 +35,7 @@ from sohoa.archive.settings import Settings
 from sohoa.archive.verify import Verification
 from sohoa.ingest import page_images, preserve
 from sohoa.ingest.pdfa import PDFA
-from sohoa.ingest.pipeline import BatchReport
+from sohoa.ingest.pipeline import BatchReport, FileOutcome
 from sohoa.ingest.repair import Repaired
 from sohoa.iso_procedures import links, registry, retention
 from sohoa.search import SearchIndex, SearchResults, highlight, owe, pay
@@ -41,18 +44,85 @@ from sohoa.search import SearchIndex, SearchResults, highlight, owe, pay
 def ingest_report(report: BatchReport) -> dict[str, Any]:
     return {
         "batch": {"id": report.batch_id, "started": report.started.isoformat()},
-        "documents": [
+        "documents": [file_outcome(f) for f in report.files],
+    }
+
+
+def file_outcome(f: FileOutcome) -> dict[str, Any]:
+    """What became of one file of an ingest (`ingest --json`'s documents, an upload's progress)."""
+    return {
+        "id": f.document_id,
+        "name": f.name,
+        "sha256": f.sha256,
+        "status": f.status,
+        "pages": f.pages,
+        "error": f.error,
+        "unread_pages": {str(n): why for n, why in f.unread.items()},
+        "preservation_error": f.preservation_error,
+    }
+
+
+def batch_list(session: Session, limit: int, offset: int) -> dict[str, Any]:
+    """`GET /api/batches`: the ingest runs, newest first, each with its files counted by state."""
+    total = session.exec(select(func.count()).select_from(Batch)).one()
+    batches = session.exec(
+        select(Batch).order_by(Batch.id.desc()).offset(offset).limit(limit)
+    ).all()
+    counts: dict[int, dict[str, int]] = {batch.id: {} for batch in batches}
+    if batches:
+        rows = session.exec(
+            select(IngestJob.batch_id, IngestJob.state, func.count())
+            .where(IngestJob.batch_id.in_(list(counts)))
+            .group_by(IngestJob.batch_id, IngestJob.state)
+        )
+        for batch_id, state, count in rows:
+            counts[batch_id][state] = count
+    return {
+        "total": total,
+        "offset": offset,
+        "batches": [batch_summary(batch, counts[batch.id]) for batch in batches],
+    }
+
+
+def batch_summary(batch: Batch, counts: dict[str, int]) -> dict[str, Any]:
+    """A batch: who ran it on what, when it started and finished (null while running, or if
+    it was cut short), and its files counted by state (`pending`, `ingested`, `duplicate`,
+    `failed`)."""
+    return {
+        "id": batch.id,
+        "actor": batch.actor,
+        "paths": batch.paths,
+        "started": batch.started.isoformat(),
+        "finished": batch.finished.isoformat() if batch.finished else None,
+        "files": sum(counts.values()),
+        "counts": counts,
+    }
+
+
+def batch_detail(session: Session, batch_id: int) -> dict[str, Any] | None:
+    """`GET /api/batches/{id}`: the batch and every file's job (state, error, document), in
+    the order the files were taken; None if there is no such batch."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        return None
+    jobs = session.exec(
+        select(IngestJob).where(IngestJob.batch_id == batch_id).order_by(IngestJob.id)
+    ).all()
+    counts = dict(Counter(job.state for job in jobs))
+    return {
+        **batch_summary(batch, counts),
+        "jobs": [
             {
-                "id": f.document_id,
-                "name": f.name,
-                "sha256": f.sha256,
-                "status": f.status,
-                "pages": f.pages,
-                "error": f.error,
-                "unread_pages": {str(n): why for n, why in f.unread.items()},
-                "preservation_error": f.preservation_error,
+                "id": job.id,
+                "name": job.path,
+                "state": job.state,
+                "document_id": job.document_id,
+                "sha256": job.sha256,
+                "attempts": job.attempts,
+                "error": job.error,
+                "updated": job.updated.isoformat(),
             }
-            for f in report.files
+            for job in jobs
         ],
     }
 

@@ -72,6 +72,11 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/api/documents/{document_id}/pages/{page}/edits/{edit}"): "review",
     ("POST", "/api/documents/{document_id}/procedures"): "link",
     ("DELETE", "/api/documents/{document_id}/procedures/{code}"): "link",
+    # ingest: uploads and their batches
+    ("POST", "/api/uploads"): "ingest",
+    ("GET", "/api/uploads/{upload_id}"): "ingest",
+    ("GET", "/api/batches"): "batches",
+    ("GET", "/api/batches/{batch_id}"): "batches",
     # the admin's
     ("POST", "/api/procedures"): "procedures",
     ("POST", "/api/procedures/{code}/revisions"): "procedures",

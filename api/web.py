@@ -9,6 +9,8 @@ can serve any archive and tests can build an app per archive. Errors come back a
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Header, Path, Query, Request
@@ -18,8 +20,19 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from sohoa.api import auth, errors, objects, pages, permissions, signin, templating, users_routes
+from sohoa.api import (
+    auth,
+    batch_routes,
+    errors,
+    objects,
+    pages,
+    permissions,
+    signin,
+    templating,
+    users_routes,
+)
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
+from sohoa.api.background import Ingests
 from sohoa.api.deps import LARGEST, Db, DocumentId, Index, Offset, PageNumber
 from sohoa.archive import checkpoints
 from sohoa.archive.database import open_database
@@ -39,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application over one archive (migrated on start)."""
     settings = settings or Settings()
     app = FastAPI(
+        lifespan=_lifespan,
         title="sohoa",
         summary="A searchable, auditable archive of scanned Vietnamese records",
         version="0.1.0",
@@ -53,15 +67,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if registry.ensure_seeded(session):
             session.commit()
             checkpoints.seal_archive(settings, app.state.engine)
+    app.state.ingests = Ingests(settings, app.state.engine)
     app.include_router(router)
     app.include_router(signin.router)
     app.include_router(users_routes.router)
     app.include_router(pages.router)
+    app.include_router(batch_routes.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
     auth.check_app(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The background ingest runs while the app does (uploads left queued are taken up)."""
+    app.state.ingests.start()
+    try:
+        yield
+    finally:
+        app.state.ingests.stop()
 
 
 router = APIRouter(route_class=AuthorisedRoute)

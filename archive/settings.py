@@ -2,7 +2,8 @@
 
 `SOHOA_HOME` is the data directory. Under it: `sohoa.db` (SQLite), `originals/` (the scanned
 files, content-addressed), `preservation/` (the PDF/A copies, content-addressed too), `index/`
-(the search index), `keys/` (the key that signs the trail's checkpoints). Nothing is read from
+(the search index), `keys/` (the key that signs the trail's checkpoints), `uploads/` (files
+received over HTTP, each upload in its own folder until it is ingested). Nothing is read from
 a global: commands and the web app build one `Settings` and hand it on, so tests can point a
 whole run elsewhere.
 """
@@ -57,6 +58,15 @@ class Settings(BaseSettings):
     )
     max_page_pixels: int = Field(100_000_000, description="a larger page image is refused")
     max_file_bytes: int = Field(2 << 30, description="a larger file is refused before it is read")
+    max_upload_bytes: int = Field(
+        2 << 30, description="an upload (or a zip's unpacked contents) above this is refused"
+    )
+    max_upload_files: int = Field(
+        5000, description="an upload of more files (counting those inside a zip) is refused"
+    )
+    max_zip_ratio: int = Field(
+        250, description="a zip entry unpacking to more than this many times its size is refused"
+    )
     actor: str | None = Field(None, description="who the trail names; default the OS user")
     search_engine: Literal["whoosh", "tantivy"] | None = Field(
         None, description="search engine, over the archive's own choice (sohoa reindex --engine)"
@@ -100,6 +110,11 @@ class Settings(BaseSettings):
         """Page images made from the originals for viewing (`ingest.page_images`), one folder
         per original: derived data, made again when missing, never backed up."""
         return self.home / "cache" / "pages"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Files received over HTTP, one folder per upload, removed once it is ingested."""
+        return self.home / "uploads"
 
     @property
     def work_dir(self) -> Path:
