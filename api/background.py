@@ -155,7 +155,10 @@ class Ingests:
             upload_id = self._queue.get()
             if upload_id is None:
                 return
-            self._ingest(upload_id)
+            try:
+                self._ingest(upload_id)
+            except Exception:  # never let one upload stop the uploads after it
+                log.exception("sohoa: the ingest of upload %s failed", upload_id)
 
     def _ingest(self, upload_id: str) -> None:
         state = self._states[upload_id]
@@ -190,17 +193,16 @@ class Ingests:
             progress=_Tracker(self, state),
             procedure=state.procedure,
         )
-        self._update(state, state="running", started=utcnow(), waiting=None)
         return ingester.run([str(state.folder)])
 
     def _end(self, state: _State, outcome: str, error: str | None = None) -> None:
         shutil.rmtree(state.folder, ignore_errors=True)
-        self._update(state, state=outcome, error=error, finished=utcnow())
+        self._update(state, state=outcome, error=error, finished=utcnow(), waiting=None)
 
-    def _update(self, state: _State, **changes) -> None:
+    def _update(self, upload: _State, **changes) -> None:
         with self._lock:
             for name, value in changes.items():
-                setattr(state, name, value)
+                setattr(upload, name, value)
 
     def _seal(self) -> None:
         try:
@@ -243,8 +245,16 @@ class _Tracker:
         self.state = state
 
     def start(self, files: int) -> None:
+        """The pipeline holds the archive and has opened (or taken up again) the batch."""
         batch_id = _batch_of(self.ingests.engine, str(self.state.folder))
-        self.ingests._update(self.state, files_total=files, batch_id=batch_id)
+        self.ingests._update(
+            self.state,
+            state="running",
+            started=utcnow(),
+            waiting=None,
+            files_total=files,
+            batch_id=batch_id,
+        )
 
     def add_pages(self, count: int) -> None:
         with self.ingests._lock:
