@@ -193,7 +193,8 @@ class Ingests:
             progress=_Tracker(self, state),
             procedure=state.procedure,
         )
-        return ingester.run([str(state.folder)])
+        folder = str(state.folder)  # its files are named as they were uploaded
+        return ingester.run([folder], shown_as={folder: ""})
 
     def _end(self, state: _State, outcome: str, error: str | None = None) -> None:
         shutil.rmtree(state.folder, ignore_errors=True)

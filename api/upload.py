@@ -48,8 +48,8 @@ MAX_DEPTH = 32  # folders inside a zip
 CHUNK = 1 << 16
 RATIO_FLOOR = 1 << 20  # an entry may compress any amount until it unpacks to this many bytes
 FILES_FIELD = "files"
-TEXT_FIELDS = {"procedure"}
-MAX_FIELD_BYTES = 1000  # a form field's value (a procedure code)
+TEXT_FIELDS = {"procedure", "csrf_token"}  # the form token a browser form also sends
+MAX_FIELD_BYTES = 1000  # a form field's value (a procedure code, a form token)
 MAX_HEADER_BYTES = 16 << 10  # the headers of one part
 WINDOWS_RESERVED = {
     "CON",

@@ -45,18 +45,35 @@ class FoundFile:
     error: str | None = None
 
 
-def discover(paths: list[str], max_file_bytes: int | None = None) -> list[FoundFile]:
+def discover(
+    paths: list[str], max_file_bytes: int | None = None, shown_as: dict[str, str] | None = None
+) -> list[FoundFile]:
     """Every file named, or inside a folder named, in order; duplicates of the same path once.
-    A file larger than `max_file_bytes` is listed with its error, before anything reads it."""
+    A file larger than `max_file_bytes` is listed with its error, before anything reads it.
+    `shown_as` names a given folder for people instead of its path (an upload's folder on the
+    server is named by what was uploaded: `hồ sơ/a.pdf`, not `/srv/…/uploads/3f2a/hồ sơ/a.pdf`)."""
     found: list[FoundFile] = []
     seen: set[str] = set()
     for given in paths:
-        for item in _expand(given, max_file_bytes):
+        for item in _renamed(_expand(given, max_file_bytes), given, (shown_as or {}).get(given)):
             key = os.path.realpath(item.path) if item.error is None else str(item.path)
             if key not in seen:
                 seen.add(key)
                 found.append(item)
     return found
+
+
+def _renamed(items: list[FoundFile], given: str, label: str | None) -> list[FoundFile]:
+    if label is None:
+        return items
+    prefix = readable(given)
+    renamed = []
+    for item in items:
+        if item.name.startswith(prefix):
+            name = os.path.join(label, item.name[len(prefix) :].lstrip(os.sep))
+            item = FoundFile(name, item.path, item.error)
+        renamed.append(item)
+    return renamed
 
 
 def readable(name: str) -> str:

@@ -133,7 +133,7 @@ class Ingester:
         self._procedures: list = []  # the procedures in force, for rule-based links
         self._pool: ThreadPoolExecutor | None = None  # the running batch's workers
 
-    def run(self, paths: list[str]) -> BatchReport:
+    def run(self, paths: list[str], shown_as: dict[str, str] | None = None) -> BatchReport:
         """Ingest every file under `paths`, taking up the batch of the same paths where it was
         cut short. Raise OcrUnavailable first if OCR cannot run, IngestRunning if another
         ingest holds the archive, and ProcedureError if the batch's procedure is unknown or
@@ -141,7 +141,7 @@ class Ingester:
         check_tesseract(self.settings.ocr_lang)
         with ingest_lock.holding(self.settings, "sohoa ingest"):
             self._clear_leftovers()
-            return self._run(paths)
+            return self._run(paths, shown_as)
 
     def failed_files(self) -> tuple[list[str], list[str]]:
         """The files whose last try failed, as they were named: those to try again (`sohoa
@@ -193,9 +193,9 @@ class Ingester:
         for document_id, name in owed:
             self._preserve(FileOutcome(name, "ingested", document_id))
 
-    def _run(self, paths: list[str]) -> BatchReport:
+    def _run(self, paths: list[str], shown_as: dict[str, str] | None = None) -> BatchReport:
         self._claimed = {}
-        found = discover(paths, self.settings.max_file_bytes)
+        found = discover(paths, self.settings.max_file_bytes, shown_as)
         self._ready_procedures()
         batch, jobs = self._open_batch([readable(p) for p in paths], found)
         self.progress.start(len(found))

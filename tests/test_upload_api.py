@@ -11,14 +11,12 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import SAMPLES
+from conftest import SAMPLES, api_client
 from sohoa.api.background import MANIFEST
 from sohoa.api.upload import stage_files
 from sohoa.api.web import create_app
 from sohoa.archive import ingest_lock
 from sohoa.archive.settings import Settings
-
-ACTOR = {"X-Sohoa-Actor": "chi.lan"}
 
 
 @pytest.fixture
@@ -28,7 +26,7 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def client(settings):
-    with TestClient(create_app(settings)) as client:  # the lifespan runs the worker
+    with api_client(create_app(settings), "archivist", "chi.lan") as client:  # lifespan: worker
         yield client
 
 
@@ -45,9 +43,7 @@ def refused(response, status: int, code: str, words: str) -> None:
 
 def test_a_file_above_the_limit_is_refused_with_413(settings, client):
     settings.max_file_bytes = 10_000
-    response = client.post(
-        "/api/uploads", files=[("files", ("big.pdf", b"%PDF" + bytes(20_000)))], headers=ACTOR
-    )
+    response = client.post("/api/uploads", files=[("files", ("big.pdf", b"%PDF" + bytes(20_000)))])
     refused(response, 413, "too_large", "big.pdf is larger than 9.8 KiB")
     assert leftovers(settings) == []
 
@@ -105,7 +101,6 @@ def test_uploads_are_ingested_in_the_background_and_searchable(settings, client)
         "/api/uploads",
         files=[("files", ("hồ sơ 2024.zip", folder.getvalue(), "application/zip"))],
         data={"procedure": "QT-HT-02"},
-        headers=ACTOR,
     )
     assert first.status_code == 202, first.text
     queued = first.json()
@@ -113,7 +108,7 @@ def test_uploads_are_ingested_in_the_background_and_searchable(settings, client)
     assert queued["received"]["files"] == 2
     assert first.headers["location"] == f"/api/uploads/{queued['id']}"
     # A second upload waits for the first: the same PNG again, a duplicate.
-    second = client.post("/api/uploads", files=[("files", ("again.png", png))], headers=ACTOR)
+    second = client.post("/api/uploads", files=[("files", ("again.png", png))])
     assert second.status_code == 202
 
     done = wait_for(client, queued["id"])
@@ -121,7 +116,7 @@ def test_uploads_are_ingested_in_the_background_and_searchable(settings, client)
     assert done["files"] == {"total": 2, "done": 2}
     assert done["pages"]["total"] == 3 and done["pages"]["done"] == 3
     assert sorted(d["status"] for d in done["documents"]) == ["ingested", "ingested"]
-    names = sorted(d["name"].split(queued["id"] + "/")[1] for d in done["documents"])
+    names = sorted(d["name"] for d in done["documents"])  # as uploaded, not where staged
     assert names == ["hồ sơ 2024/báo cáo.tif", "hồ sơ 2024/thông báo/họp.png"]
     again = wait_for(client, second.json()["id"])
     assert [d["status"] for d in again["documents"]] == ["duplicate"]
@@ -171,9 +166,29 @@ def test_an_upload_left_by_a_stopped_server_is_ingested_at_the_next_start(settin
     half_received = settings.uploads_dir / "cut-short"
     half_received.mkdir()
     (half_received / "half.pdf").write_bytes(b"%PDF")
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings), "archivist") as client:
         done = wait_for(client, upload.id)
         assert done["state"] == "done" and done["actor"] == "anh.tuan"
         batch = client.get(f"/api/batches/{done['batch_id']}").json()
         assert batch["actor"] == "anh.tuan" and batch["counts"] == {"failed": 1}
     assert leftovers(settings) == []
+
+
+def test_a_browser_upload_needs_the_form_token_in_its_header(settings):
+    from sqlmodel import Session
+
+    from sohoa.archive import users
+
+    app = create_app(settings)
+    with Session(app.state.engine) as session:
+        users.add_user(session, "lan", "archivist", "mật khẩu đủ dài", "test")
+        session.commit()
+    with TestClient(app) as browser:
+        browser.post("/login", data={"username": "lan", "password": "mật khẩu đủ dài"})
+        csrf = browser.get("/api/me").json()["csrf"]
+        files = [("files", ("notes.txt", b"not a scan")), ("csrf_token", (None, csrf))]
+        refused(browser.post("/api/uploads", files=files), 403, "forbidden", "form token")
+        assert leftovers(settings) == []
+        accepted = browser.post("/api/uploads", files=files, headers={"X-CSRF-Token": csrf})
+        assert accepted.status_code == 202, accepted.text
+        assert wait_for(browser, accepted.json()["id"])["actor"] == "lan"
