@@ -143,6 +143,12 @@ class Ingests:
             state = self._states.get(upload_id)
             return None if state is None else state.as_dict()
 
+    def recent(self, count: int = 20) -> list[dict]:
+        """The latest uploads since this server started, newest first (the batches page)."""
+        with self._lock:
+            newest = sorted(self._states.values(), key=lambda s: s.queued, reverse=True)
+            return [state.as_dict() for state in newest[:count]]
+
     def idle(self) -> bool:
         """Nothing queued or running (for tests and a clean shutdown)."""
         with self._lock:

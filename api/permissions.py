@@ -77,6 +77,8 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/api/uploads/{upload_id}"): "ingest",
     ("GET", "/api/batches"): "batches",
     ("GET", "/api/batches/{batch_id}"): "batches",
+    ("GET", "/batches"): "batches",
+    ("GET", "/batches/{batch_id}"): "batches",
     # the admin's
     ("POST", "/api/procedures"): "procedures",
     ("POST", "/api/procedures/{code}/revisions"): "procedures",

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException
 
 from sohoa.api import (
     auth,
+    batch_pages,
     batch_routes,
     errors,
     objects,
@@ -73,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_routes.router)
     app.include_router(pages.router)
     app.include_router(batch_routes.router)
+    app.include_router(batch_pages.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
