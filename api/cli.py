@@ -31,7 +31,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sohoa.api import cli_users, objects
+from sohoa.api import auditing, cli_users, objects
 from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, keys, records, trail
 from sohoa.archive.database import open_database
@@ -1181,29 +1181,19 @@ def export(
     with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
         checkpoints.seal_archive(settings, engine)  # the bag proves every event so far
         try:
-            if procedure is not None:
-                done = export_records.export_procedure(session, settings, procedure, folder)
-            else:
-                done = export_records.export_batch(session, settings, batch, folder)
+            done = auditing.export_bag(
+                session,
+                settings,
+                folder,
+                settings.trail_actor,
+                procedure=procedure,
+                batch=batch,
+                where={"folder": str(folder.resolve())},
+            )
         except (ProcedureError, export_records.ExportError) as error:
             _fail(str(error))
         except OSError as error:
             _fail(f"cannot write {folder}: {error.strerror or error}")
-        what = {"code": procedure.strip().upper()} if procedure else {"batch": batch}
-        trail.record(
-            session,
-            "export.bagged",
-            actor=settings.trail_actor,
-            object_type="procedure" if procedure else "batch",
-            object_id=registry.get(session, procedure).id if procedure else batch,
-            details={
-                **what,
-                "folder": str(folder.resolve()),
-                "documents": done.documents,
-                "events": done.events,
-                "tree_size": done.tree_size,
-            },
-        )
         session.commit()
     summary = {
         "path": str(done.path),
@@ -1247,30 +1237,15 @@ def audit_report(
     with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
         checkpoints.seal_archive(settings, engine)  # the report proves every event so far
         try:
-            built = report.build(session, settings, code, first, last, settings.trail_actor)
+            built = auditing.audit_report(
+                session, settings, code, first, last, settings.trail_actor
+            )
         except ProcedureError as error:
             _fail(str(error))
         try:
             report.write(built, out_file)
         except OSError as error:
             _fail(f"cannot write {out_file}: {error.strerror or error}")
-        trail.record(
-            session,
-            "audit.reported",
-            actor=settings.trail_actor,
-            object_type="procedure",
-            object_id=built.procedure.id,
-            details={
-                "code": built.procedure.code,
-                "version": built.procedure.version,
-                "from": first.isoformat() if first else None,
-                "to": last.isoformat() if last else None,
-                "records": len(built.records),
-                "gaps": built.gaps,
-                "verified": built.verification.ok,
-                "tree_size": built.checkpoint.tree_size if built.checkpoint else 0,
-            },
-        )
         session.commit()
     verdict = "verifies" if built.verification.ok else "does NOT verify"
     out.print(

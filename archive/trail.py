@@ -69,10 +69,30 @@ def find(
     actor: str | None = None,
     since: datetime | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[Event]:
     """The last `limit` events that match, oldest first: about one document, of an action (a
-    prefix: `procedure.` finds every procedure event), by one actor, from a time on."""
-    query = select(Event)
+    prefix: `procedure.` finds every procedure event), by one actor, from a time on. `offset`
+    leaves out that many of the newest first, to page back through the trail."""
+    query = _matching(select(Event), document_id, action, actor, since)
+    newest = session.exec(query.order_by(Event.seq.desc()).offset(offset).limit(limit)).all()
+    return list(reversed(newest))
+
+
+def count(
+    session: Session,
+    *,
+    document_id: int | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many events `find` chooses from (for paging)."""
+    query = _matching(select(func.count()).select_from(Event), document_id, action, actor, since)
+    return session.exec(query).one()
+
+
+def _matching(query, document_id, action, actor, since):
     if document_id is not None:
         query = query.where(Event.object_type == "document", Event.object_id == document_id)
     if action:
@@ -81,8 +101,7 @@ def find(
         query = query.where(Event.actor == _nfc(actor))
     if since is not None:
         query = query.where(Event.time >= since)
-    newest = session.exec(query.order_by(Event.seq.desc()).limit(limit)).all()
-    return list(reversed(newest))
+    return query
 
 
 def canonical_bytes(event: Event) -> bytes:

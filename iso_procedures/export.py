@@ -72,15 +72,24 @@ class ExportError(ValueError):
     """An export the archive refuses (says why)."""
 
 
+class UnknownBatch(ExportError, LookupError):
+    """No ingest batch with that id."""
+
+
 @dataclass
 class Exported:
     path: Path
     documents: int
     events: int
     tree_size: int
+    records: tuple[int, ...] = ()  # the ids of the records in the bag
 
 
-def export_procedure(session: Session, settings: Settings, code: str, target: Path) -> Exported:
+def export_procedure(
+    session: Session, settings: Settings, code: str, target: Path, restricted: bool = True
+) -> Exported:
+    """The procedure's records; restricted ones left out unless `restricted` (the exporter's
+    role may read them)."""
     procedure = registry.get(session, code)
     ids = list(
         session.exec(
@@ -89,6 +98,7 @@ def export_procedure(session: Session, settings: Settings, code: str, target: Pa
             .order_by(ProcedureLink.document_id)
         )
     )
+    ids = ids if restricted else _open_only(session, ids)
     description = f"Hồ sơ của quy trình {procedure.code} {procedure.title} (v{procedure.version})"
 
     def about(event: Event, details: dict) -> bool:
@@ -97,7 +107,10 @@ def export_procedure(session: Session, settings: Settings, code: str, target: Pa
     return _export(session, settings, ids, target, description, about)
 
 
-def export_batch(session: Session, settings: Settings, batch_id: int, target: Path) -> Exported:
+def export_batch(
+    session: Session, settings: Settings, batch_id: int, target: Path, restricted: bool = True
+) -> Exported:
+    """The batch's records; restricted ones left out unless `restricted`."""
     ids = sorted(
         set(
             session.exec(
@@ -108,12 +121,18 @@ def export_batch(session: Session, settings: Settings, batch_id: int, target: Pa
         )
     )
     if not session.exec(select(IngestJob.id).where(IngestJob.batch_id == batch_id)).first():
-        raise ExportError(f"no batch with id {batch_id}")
+        raise UnknownBatch(f"no batch with id {batch_id}")
+    ids = ids if restricted else _open_only(session, ids)
 
     def about(event: Event, details: dict) -> bool:
         return event.object_type == "batch" and event.object_id == batch_id
 
     return _export(session, settings, ids, target, f"Lô số hóa #{batch_id}", about)
+
+
+def _open_only(session: Session, ids: list[int]) -> list[int]:
+    shown = select(Document.id).where(Document.id.in_(ids), Document.access == "open")
+    return sorted(session.exec(shown))
 
 
 def _export(session, settings, ids, target: Path, description: str, about) -> Exported:
@@ -152,7 +171,7 @@ def _export(session, settings, ids, target: Path, description: str, about) -> Ex
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise
-    return Exported(target, len(ids), events, checkpoint.tree_size)
+    return Exported(target, len(ids), events, checkpoint.tree_size, tuple(ids))
 
 
 def _write_record(session: Session, settings: Settings, document: Document, root: Path) -> None:

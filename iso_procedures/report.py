@@ -74,13 +74,7 @@ def build(
     versions = registry.versions(session, code)
     procedure = versions[0]
     records = _records(session, procedure.code, start, end)
-    present = {document.record_metadata.get("doc_type") for document, _, _ in records}
-    required = {
-        t for version in versions for t in version.record_types if _in_force(version, start, end)
-    }
-    gaps = [t for t in procedure.record_types if t not in present] + sorted(
-        required - present - set(procedure.record_types)
-    )
+    gaps = _gaps(versions, records, start, end)
     verification = verify(session, keys.load_public(settings.keys_dir), settings.originals_dir)
     ids = {document.id for document, _, _ in records}
     events = _proven_events(session, procedure.code, ids, verification.checkpoint)
@@ -96,6 +90,27 @@ def build(
         verification.checkpoint,
         datetime.now(VIETNAM),
         actor,
+    )
+
+
+def gaps(
+    session: Session, code: str, start: date | None = None, end: date | None = None
+) -> list[str]:
+    """The record types a procedure requires (in any version in force in the period) that no
+    record linked to it proves, without the verification `build` runs: cheap enough for a
+    page."""
+    versions = registry.versions(session, code)
+    return _gaps(versions, _records(session, versions[0].code, start, end), start, end)
+
+
+def _gaps(versions: list[Procedure], records, start: date | None, end: date | None) -> list[str]:
+    procedure = versions[0]
+    present = {document.record_metadata.get("doc_type") for document, _, _ in records}
+    required = {
+        t for version in versions for t in version.record_types if _in_force(version, start, end)
+    }
+    return [t for t in procedure.record_types if t not in present] + sorted(
+        required - present - set(procedure.record_types)
     )
 
 
