@@ -463,11 +463,16 @@ def procedure(row: Procedure, linked: int | None = None) -> dict[str, Any]:
     return shown
 
 
-def procedure_detail(session: Session, code: str, version: int | None = None) -> dict[str, Any]:
+def procedure_detail(
+    session: Session, code: str, version: int | None = None, restricted: bool = True
+) -> dict[str, Any]:
     """A procedure (its newest version, or the one asked for), every version of it, and the
-    documents linked to it with how and why."""
+    documents linked to it with how and why; restricted records left out (and not counted)
+    unless `restricted`."""
     row = registry.get(session, code, version)
     linked = links.documents_of(session, row.code)
+    if not restricted:
+        linked = [(d, link) for d, link in linked if d.access != "restricted"]
     return {
         **procedure(row, len(linked)),
         "versions": [procedure(v) for v in registry.versions(session, row.code)],
@@ -502,10 +507,17 @@ def link_by_rules(
     return [{"document_id": d, "code": code, "reason": reason} for d, code, reason in made]
 
 
-def procedure_list(session: Session, everything: bool = False) -> list[dict[str, Any]]:
-    counts = dict(
-        session.exec(select(ProcedureLink.code, func.count()).group_by(ProcedureLink.code)).all()
-    )
+def procedure_list(
+    session: Session, everything: bool = False, restricted: bool = True
+) -> list[dict[str, Any]]:
+    """Each procedure with how many records prove it (restricted ones not counted unless
+    `restricted`)."""
+    counted = select(ProcedureLink.code, func.count()).group_by(ProcedureLink.code)
+    if not restricted:
+        counted = counted.join(Document, Document.id == ProcedureLink.document_id).where(
+            Document.access == "open"
+        )
+    counts = dict(session.exec(counted).all())
     return [procedure(p, counts.get(p.code, 0)) for p in registry.listing(session, everything)]
 
 
@@ -655,6 +667,28 @@ def event(row: Event) -> dict[str, Any]:
         "object_id": row.object_id,
         "details": json.loads(row.details),
         "leaf_hash": row.leaf_hash,
+    }
+
+
+def trail_page(
+    session: Session,
+    limit: int,
+    offset: int = 0,
+    *,
+    document_id: int | None = None,
+    action: str | None = None,
+    actor: str | None = None,
+    since: datetime | None = None,
+) -> dict[str, Any]:
+    """`GET /api/trail`: `total` events match; `events` the `limit` of them before the `offset`
+    newest, oldest first (as `trail log --json` prints them)."""
+    chosen = {"document_id": document_id, "action": action, "actor": actor, "since": since}
+    rows = trail.find(session, limit=limit, offset=offset, **chosen)
+    return {
+        "total": trail.count(session, **chosen),
+        "limit": limit,
+        "offset": offset,
+        "events": [event(row) for row in rows],
     }
 
 

@@ -39,6 +39,7 @@ GRANTS: dict[str, frozenset[str]] = {
     "export": frozenset({"auditor"}),  # BagIt exports
     "procedures": frozenset({"admin"}),  # add, revise, retire procedures
     "users": frozenset({"admin"}),  # accounts and their tokens
+    "retention": frozenset({"auditor", "admin"}),  # which records are past their retention
 }
 
 ROUTES: dict[tuple[str, str], str] = {
@@ -92,6 +93,19 @@ ROUTES: dict[tuple[str, str], str] = {
     ("GET", "/search"): "read",
     ("GET", "/documents/{document_id}"): "read",
     ("POST", "/documents/{document_id}/metadata"): "edit",
+    # the quality system and its trail: the auditor's side (api/audit_routes.py, audit_pages.py)
+    ("GET", "/api/trail"): "trail",
+    ("GET", "/api/trail/checkpoint"): "trail",
+    ("GET", "/api/trail/{seq}/proof"): "trail",
+    ("POST", "/api/trail/verify"): "trail",
+    ("GET", "/api/procedures/{code}/report"): "report",
+    ("POST", "/api/exports"): "export",
+    ("GET", "/api/retention/due"): "retention",
+    ("GET", "/procedures"): "read",
+    ("GET", "/procedures/{code}"): "read",
+    ("POST", "/procedures/{code}/export"): "export",
+    ("GET", "/trail"): "trail",
+    ("POST", "/trail/verify"): "trail",
 }
 
 

@@ -21,6 +21,8 @@ from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
 from sohoa.api import (
+    audit_pages,
+    audit_routes,
     auth,
     batch_pages,
     batch_routes,
@@ -75,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(batch_routes.router)
     app.include_router(batch_pages.router)
+    app.include_router(audit_routes.router)
+    app.include_router(audit_pages.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
@@ -394,8 +398,10 @@ def similar(
 
 
 @router.get("/api/procedures", summary="The procedures (as `sohoa procedures list --json`)")
-def list_procedures(db: Db, everything: Annotated[bool, Query(alias="all")] = False) -> list:
-    return objects.procedure_list(db, everything)
+def list_procedures(
+    db: Db, user: CurrentUser, everything: Annotated[bool, Query(alias="all")] = False
+) -> list:
+    return objects.procedure_list(db, everything, auth.may(user, "read-restricted"))
 
 
 @router.get(
@@ -403,9 +409,13 @@ def list_procedures(db: Db, everything: Annotated[bool, Query(alias="all")] = Fa
     summary="One procedure, its versions and its records (as `sohoa procedures show --json`)",
 )
 def get_procedure(
-    code: str, db: Db, version: Annotated[int | None, Query(ge=1, le=LARGEST)] = None
+    code: str,
+    db: Db,
+    user: CurrentUser,
+    version: Annotated[int | None, Query(ge=1, le=LARGEST)] = None,
 ) -> dict:
-    return objects.procedure_detail(db, code, version)
+    """Restricted records are listed (and counted) only for roles that may read them."""
+    return objects.procedure_detail(db, code, version, auth.may(user, "read-restricted"))
 
 
 @router.post(
