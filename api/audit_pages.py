@@ -17,7 +17,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -160,6 +160,31 @@ class Filters:
         chosen = {k: v for k, v in vars(self).items() if v and k != "offset"}
         return "/trail?" + urlencode({**chosen, "offset": offset})
 
+    def chosen(self) -> tuple[dict[str, Any], list[str]]:
+        """The filters as `trail.find` takes them, and what was typed wrong (in Vietnamese):
+        a wrong filter is left out and said, not refused."""
+        wrong = []
+        document_id = None
+        if self.document.strip():
+            number = self.document.strip().lstrip("#")
+            if number.isdigit():
+                document_id = int(number)
+            else:
+                wrong.append("Mã tài liệu là một số, ví dụ 12.")
+        since = None
+        if self.since:
+            try:
+                since = start_of(date.fromisoformat(self.since))
+            except ValueError:
+                wrong.append("Ngày bắt đầu phải có dạng năm-tháng-ngày.")
+        chosen = {
+            "document_id": document_id,
+            "action": self.action.strip() or None,
+            "actor": self.actor.strip() or None,
+            "since": since,
+        }
+        return chosen, wrong
+
 
 @router.get("/trail", response_class=HTMLResponse)
 def trail_page(
@@ -175,38 +200,19 @@ def trail_page(
 
 
 @router.post("/trail/verify", response_class=HTMLResponse)
-def verify_page(request: Request, db: Db, originals: Annotated[str, Form()] = "") -> HTMLResponse:
+def verify_page(request: Request, db: Db) -> HTMLResponse:
     """The "Kiểm tra toàn vẹn" button: verifies the whole archive (plain `def`: in the
     threadpool, as re-hashing every original takes a while) and shows the trail with the
     outcome."""
     settings = request.app.state.settings
-    result = verify(
-        db, _public_key(settings), settings.originals_dir if originals != "no" else None
-    )
+    result = verify(db, _public_key(settings), settings.originals_dir)
     return _trail(request, db, Filters(), result)
 
 
 def _trail(
     request: Request, db: Session, filters: Filters, verification: Verification | None = None
 ) -> HTMLResponse:
-    problems: list[str] = []
-    document_id = None
-    if filters.document.strip():
-        if filters.document.strip().lstrip("#").isdigit():
-            document_id = int(filters.document.strip().lstrip("#"))
-        else:
-            problems.append("Mã tài liệu là một số, ví dụ 12.")
-    try:
-        since = start_of(date.fromisoformat(filters.since)) if filters.since else None
-    except ValueError:
-        since = None
-        problems.append("Ngày bắt đầu phải có dạng năm-tháng-ngày.")
-    chosen = {
-        "document_id": document_id,
-        "action": filters.action.strip() or None,
-        "actor": filters.actor.strip() or None,
-        "since": since,
-    }
+    chosen, wrong = filters.chosen()
     total = trail.count(db, **chosen)
     rows = list(reversed(trail.find(db, limit=PAGE_SIZE, offset=filters.offset, **chosen)))
     settings = request.app.state.settings
@@ -219,7 +225,7 @@ def _trail(
         problems_vi=[vietnamese(p) for p in verification.problems] if verification else [],
         warnings_vi=[vietnamese_warning(w) for w in verification.warnings] if verification else [],
         filters=filters,
-        filter_problems=problems,
+        filter_problems=wrong,
         events=[(row, json.loads(row.details)) for row in rows],
         total=total,
         page_size=PAGE_SIZE,

@@ -27,7 +27,7 @@ from sohoa.api import auditing, auth, objects
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
 from sohoa.api.deps import Db, seal
 from sohoa.archive import checkpoints, keys
-from sohoa.archive.models import VIETNAM
+from sohoa.archive.models import VIETNAM, User
 from sohoa.archive.verify import verify
 from sohoa.iso_procedures import report
 from sohoa.iso_procedures.export import ExportError
@@ -296,7 +296,7 @@ def export(body: ExportRequest, request: Request, user: CurrentUser, actor: Acto
 
 
 def make_export(
-    request: Request, user, actor: str, procedure: str | None, batch: int | None
+    request: Request, user: User, actor: str, procedure: str | None, batch: int | None
 ) -> tuple[Path, str]:
     """The bag, zipped in a new temporary folder (the caller removes it): its path and the
     download's name. The pages' export form calls this too."""

@@ -65,10 +65,11 @@ def export_bag(
     where: dict[str, Any] | None = None,
 ) -> export_records.Exported:
     """The records of a procedure or of a batch written to `target` as a BagIt bag, and its
-    `export.bagged` event appended (not committed), saying how many restricted records left
-    the archive in it. Restricted records are left out unless `restricted` (the exporter's role
-    may read them). `where` adds to the event where the bag went (a folder, a download).
-    ProcedureError for an unknown procedure, `export.ExportError` (`UnknownBatch`) otherwise."""
+    `export.bagged` event appended (not committed), naming the restricted records that left the
+    archive in it (`restricted`: their ids). Restricted records are left out unless
+    `restricted` (the exporter's role may read them). `where` adds to the event where the bag
+    went (a folder, a download). ProcedureError for an unknown procedure,
+    `export.ExportError` (`UnknownBatch`) otherwise."""
     if procedure is not None:
         done = export_records.export_procedure(session, settings, procedure, target, restricted)
         row = registry.get(session, procedure)
@@ -76,7 +77,7 @@ def export_bag(
     else:
         done = export_records.export_batch(session, settings, batch, target, restricted)
         what, object_type, object_id = {"batch": batch}, "batch", batch
-    secret = sum(1 for i in done.records if session.get(Document, i).access == "restricted")
+    secret = [i for i in done.records if session.get(Document, i).access == "restricted"]
     trail.record(
         session,
         "export.bagged",
