@@ -12,20 +12,21 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, PlainTextResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 
-from sohoa.api import auditing, auth, objects
+from sohoa.api import auditing, auth, errors, objects
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
-from sohoa.api.deps import Db, seal
+from sohoa.api.deps import LARGEST, Db, Offset, seal
 from sohoa.archive import checkpoints, keys
 from sohoa.archive.models import VIETNAM, User
 from sohoa.archive.verify import verify
@@ -34,19 +35,18 @@ from sohoa.iso_procedures.export import ExportError
 
 router = APIRouter(route_class=AuthorisedRoute, tags=["audit"])
 
-
-def _error(description: str, code: str, message: str) -> dict[str, Any]:
-    """An OpenAPI `responses=` entry for an error, with the shape every error has."""
-    example = {"error": {"code": code, "message": message}}
-    return {"description": description, "content": {"application/json": {"example": example}}}
+DAY = r"^\d{4}-\d{2}-\d{2}$"  # a day as YYYY-MM-DD (checked again when read: `_day`)
 
 
-REFUSED = {
-    401: _error("Nobody signed in", "unauthorized", "sign in, or send an API token (Bearer)"),
-    403: _error("The role may not do this", "forbidden", "the staff role may not do this (trail)"),
-}
-INVALID = {422: _error("A parameter is wrong", "invalid_request", "to: a day as YYYY-MM-DD")}
-UNKNOWN_PROCEDURE = {404: _error("No such procedure", "not_found", "no procedure QT-XX-99")}
+def _example(status: int, message: str) -> dict[int | str, dict[str, Any]]:
+    """An error status as `errors.documented` describes it, with an example of its message."""
+    example = {"error": {"code": errors.CODES[status], "message": message}}
+    shown = errors.documented(status)[status]
+    return {status: {**shown, "content": {"application/json": {"example": example}}}}
+
+
+FORBIDDEN = _example(403, "the staff role may not do this (trail)")
+
 
 EVENT_EXAMPLE = {
     "seq": 42,
@@ -61,6 +61,8 @@ EVENT_EXAMPLE = {
 
 
 class Verify(BaseModel):
+    model_config = ConfigDict(strict=True)  # `0` is not `false`, nor `"3"` a batch
+
     against: str | None = Field(
         None,
         description="a checkpoint kept outside the archive (as `GET /api/trail/checkpoint` "
@@ -70,8 +72,10 @@ class Verify(BaseModel):
 
 
 class ExportRequest(BaseModel):
+    model_config = ConfigDict(strict=True)
+
     procedure: str | None = Field(None, examples=["QT-HT-02"])
-    batch: int | None = Field(None, examples=[3])
+    batch: int | None = Field(None, ge=1, le=LARGEST, examples=[3])
 
     @model_validator(mode="after")
     def one_of_them(self) -> ExportRequest:
@@ -94,31 +98,40 @@ class ExportRequest(BaseModel):
                 }
             }
         },
-        **REFUSED,
-        **INVALID,
+        **FORBIDDEN,
+        **_example(422, "since: a day as YYYY-MM-DD, not '2024-13-01'"),
     },
 )
 def trail_log(
     db: Db,
-    document: Annotated[int | None, Query(description="events about this document")] = None,
+    document: Annotated[
+        int | None, Query(ge=1, le=LARGEST, description="events about this document")
+    ] = None,
     action: Annotated[
         str | None, Query(description="events of this action, or a prefix: `procedure.`")
     ] = None,
     actor: Annotated[str | None, Query(description="events by this person")] = None,
     since: Annotated[
-        date | None, Query(description="from this day on (YYYY-MM-DD, Vietnam's time)")
+        str | None, Query(pattern=DAY, description="from this day on (Vietnam's time)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict:
+    first = start_of(_day(since, "since"))
     return objects.trail_page(
-        db, limit, offset, document_id=document, action=action, actor=actor, since=start_of(since)
+        db, limit, offset, document_id=document, action=action, actor=actor, since=first
     )
 
 
 def start_of(day: date | None) -> datetime | None:
-    """The first moment of a day in Vietnam, as `trail log --since` reads it."""
-    return datetime.combine(day, time(), VIETNAM) if day else None
+    """The first moment of a day in Vietnam, as `trail log --since` reads it (in UTC: the first
+    days of year 1 have no UTC moment before them, and are every event's past)."""
+    if day is None:
+        return None
+    try:
+        return datetime.combine(day, time(), VIETNAM).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)
 
 
 @router.get(
@@ -127,7 +140,6 @@ def start_of(day: date | None) -> datetime | None:
     description="The signed note as `sohoa trail checkpoint --out FILE` writes it (any events "
     "not yet sealed are sealed first). Keep it; `POST /api/trail/verify` with it as `against` "
     "later proves the trail was only ever extended since.",
-    response_class=PlainTextResponse,
     responses={
         200: {
             "content": {
@@ -137,8 +149,8 @@ def start_of(day: date | None) -> datetime | None:
                 }
             }
         },
-        404: _error("The trail is empty", "not_found", "the trail is empty: nothing to keep yet"),
-        **REFUSED,
+        **_example(404, "the trail is empty: there is nothing to checkpoint yet"),
+        **FORBIDDEN,
     },
 )
 def trail_checkpoint(request: Request) -> Response:
@@ -163,12 +175,11 @@ def trail_checkpoint(request: Request) -> Response:
     summary="An event's inclusion proof in the latest checkpoint (`sohoa trail proof --json`)",
     description="The event, its canonical bytes (base64), the sibling hashes leading to the "
     "signed root (RFC 6962) and the checkpoint: what anyone can re-check without sohoa.",
-    responses={
-        404: _error("No such event, or not sealed yet", "not_found", "no event 424242"),
-        **REFUSED,
-    },
+    responses={**_example(404, "no event 424242"), **FORBIDDEN},
 )
-def trail_proof(seq: int, db: Db) -> dict:
+def trail_proof(
+    seq: Annotated[int, PathParam(ge=1, le=LARGEST, description="the event's number")], db: Db
+) -> dict:
     try:
         return objects.event_proof(db, seq)
     except LookupError as error:
@@ -199,8 +210,8 @@ def trail_proof(seq: int, db: Db) -> dict:
                 }
             }
         },
-        **REFUSED,
-        **INVALID,
+        **FORBIDDEN,
+        **_example(500, "cannot read the archive's public key keys/trail-ed25519.pub"),
     },
 )
 def trail_verify(request: Request, db: Db, body: Annotated[Verify | None, Body()] = None) -> dict:
@@ -223,12 +234,11 @@ def trail_verify(request: Request, db: Db, body: Annotated[Verify | None, Body()
     "the procedure's versions, its records in the period, the record types missing, the "
     "trail's excerpt with inclusion proofs and the verification of the whole archive. Taking "
     "it is an `audit.reported` event.",
-    response_class=Response,
     responses={
         200: {"content": {"text/html": {}}, "description": "the report, as an attachment"},
-        **UNKNOWN_PROCEDURE,
-        **REFUSED,
-        **INVALID,
+        **_example(404, "no procedure QT-XX-99"),
+        **FORBIDDEN,
+        **_example(422, "to: a day as YYYY-MM-DD, not '2024'"),
     },
 )
 def audit_report(
@@ -236,8 +246,8 @@ def audit_report(
     request: Request,
     db: Db,
     actor: Actor,
-    start: Annotated[str | None, Query(alias="from", description="first day, YYYY-MM-DD")] = None,
-    end: Annotated[str | None, Query(alias="to", description="last day, YYYY-MM-DD")] = None,
+    start: Annotated[str | None, Query(alias="from", description="the first day")] = None,
+    end: Annotated[str | None, Query(alias="to", description="the last day")] = None,
 ) -> Response:
     first, last = _day(start, "from"), _day(end, "to")
     seal(request)  # the report proves every event so far
@@ -255,7 +265,7 @@ def audit_report(
 
 
 def _day(text: str | None, name: str) -> date | None:
-    """An optional day; an empty value (a date input left blank) is none."""
+    """An optional day, YYYY-MM-DD; an empty value (a date input left blank) is none."""
     if not text:
         return None
     try:
@@ -271,16 +281,12 @@ def _day(text: str | None, name: str) -> date | None:
     "inclusion proofs and the signed checkpoint, so the bag proves itself offline. Restricted "
     "records are in it only for roles that may read them. Exporting is an `export.bagged` "
     "event.",
-    response_class=FileResponse,
     responses={
         200: {"content": {"application/zip": {}}, "description": "the bag, as a zip"},
-        404: _error("No such procedure or batch", "not_found", "no batch with id 424242"),
-        **REFUSED,
-        422: _error(
-            "Nothing or both asked for",
-            "invalid_request",
-            "body: Value error, say what to export: procedure or batch (one of them)",
-        ),
+        **_example(404, "no batch with id 424242"),
+        **FORBIDDEN,
+        **_example(409, "the trail has no signed checkpoint yet"),
+        **_example(422, "body: Value error, say what to export: procedure or batch (one of them)"),
     },
 )
 def export(body: ExportRequest, request: Request, user: CurrentUser, actor: Actor) -> FileResponse:
@@ -346,14 +352,16 @@ def _zip(folder: Path, target: Path, root: str) -> None:
     "/api/retention/due",
     summary="The records kept past their retention (`sohoa retention due --json`)",
     description="Oldest first; restricted records only for roles that may read them.",
-    responses={**REFUSED, **INVALID},
+    responses={**FORBIDDEN, **_example(422, "on: a day as YYYY-MM-DD, not '2024-02-30'")},
 )
 def retention_due(
     db: Db,
     user: CurrentUser,
-    on: Annotated[date | None, Query(description="as on this day (default: today)")] = None,
+    on: Annotated[
+        str | None, Query(pattern=DAY, description="as on this day (default: today)")
+    ] = None,
 ) -> list:
-    rows = objects.retention_due(db, on or date.today())
+    rows = objects.retention_due(db, _day(on, "on") or date.today())
     if auth.may(user, "read-restricted"):
         return rows
     return [row for row in rows if row["access"] != "restricted"]

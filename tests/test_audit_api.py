@@ -241,19 +241,21 @@ def test_a_procedure_s_records_hide_restricted_ones_from_roles_without_read_rest
 
 def test_every_audit_route_is_described_with_its_errors(app):
     spec = api_client(app, "auditor").get("/openapi.json").json()
-    for path, method, statuses in [
-        ("/api/trail", "get", {"401", "403", "422"}),
-        ("/api/trail/{seq}/proof", "get", {"404"}),
-        ("/api/trail/verify", "post", {"403"}),
-        ("/api/trail/checkpoint", "get", {"404"}),
-        ("/api/procedures/{code}/report", "get", {"404", "422"}),
-        ("/api/exports", "post", {"404", "422"}),
-        ("/api/retention/due", "get", {"403"}),
+    for path, method, statuses, shown in [
+        ("/api/trail", "get", {"401", "403", "422"}, "422"),
+        ("/api/trail/{seq}/proof", "get", {"404"}, "404"),
+        ("/api/trail/verify", "post", {"403", "500"}, "403"),
+        ("/api/trail/checkpoint", "get", {"404"}, "404"),
+        ("/api/procedures/{code}/report", "get", {"404", "422"}, "404"),
+        ("/api/exports", "post", {"404", "409", "422"}, "409"),
+        ("/api/retention/due", "get", {"403"}, "422"),
     ]:
         operation = spec["paths"][path][method]
         assert operation["summary"], path
         assert statuses <= set(operation["responses"]), path
         for status in statuses:
-            example = operation["responses"][status]["content"]["application/json"]["example"]
-            assert set(example["error"]) == {"code", "message"}, path
+            body = operation["responses"][status]["content"]["application/json"]
+            assert body["schema"]["$ref"].endswith("/ErrorBody"), (path, status)
+        example = operation["responses"][shown]["content"]["application/json"]["example"]
+        assert set(example["error"]) == {"code", "message"}, path
     assert "/procedures" not in spec["paths"] and "/trail" not in spec["paths"]  # pages
