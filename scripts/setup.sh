@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Set up sohoa on a fresh Debian 12 machine, as root: system packages, then a virtual
-# environment in .venv with sohoa installed (non-editable). `setup.sh test` adds the test tools
-# and the Tantivy engine (the tests run every search test against both engines).
+# environment in .venv with sohoa installed (non-editable). `setup.sh test` adds the test tools,
+# the Tantivy engine (the tests run every search test against both engines) and Debian's
+# Chromium with its driver (the browser tests drive it; nothing downloads a browser).
 # Prints the time each phase took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extra=""
-[ "${1:-}" = "test" ] && extra="[test,tantivy]"
+test_packages=""
+if [ "${1:-}" = "test" ]; then
+    extra="[test,tantivy]"
+    test_packages="chromium chromium-driver"
+fi
 
 phase_start=$SECONDS
 phase() {
@@ -20,7 +25,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
     python3 python3-venv \
     tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng \
-    poppler-utils ghostscript qpdf unpaper fonts-liberation2 >/dev/null
+    poppler-utils ghostscript qpdf unpaper fonts-liberation2 $test_packages >/dev/null
 phase "system packages (apt)"
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

@@ -1,10 +1,12 @@
-"""Shared fixtures: a throw-away archive, and the bundled samples ingested once per test run.
+"""Shared fixtures: a throw-away archive, the bundled samples ingested once per test run, and
+the real-browser tests' server and Chromium (machinery in `browser.py`).
 
 Under CI=true a skipped test fails the run: everything a test needs is installed by `.ci/run`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +16,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+import browser as real_browser
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
@@ -111,6 +114,45 @@ def sample_archive(tmp_path_factory) -> tuple[Path, dict]:
     home = tmp_path_factory.mktemp("sample-archive")
     report = run_json(home, "ingest", str(SAMPLES))
     return home, report
+
+
+@pytest.fixture
+def live_server():
+    """Serve an app over HTTP for a real browser: `base = live_server(app)` gives
+    `http://127.0.0.1:PORT`; every server started is stopped after the test."""
+    with contextlib.ExitStack() as servers:
+        yield lambda app: servers.enter_context(real_browser.serve(app))
+
+
+@pytest.fixture
+def downloads(tmp_path: Path) -> Path:
+    """Where the `browser` saves what it downloads (`browser.wait_for_download` waits for a
+    file there)."""
+    return tmp_path / "downloads"
+
+
+@pytest.fixture
+def browser(downloads: Path):
+    """Headless Chromium (Selenium WebDriver) for one test, quit after; a failed test leaves a
+    screenshot in `test-artifacts/screenshots/` (`pytest_runtest_makereport`)."""
+    driver = real_browser.chromium(downloads)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When a test that drives a browser fails, keep what the browser showed."""
+    report = yield
+    driver = getattr(item, "funcargs", {}).get("browser")
+    if driver is not None and report.failed and report.when == "call":
+        try:
+            real_browser.keep_failure(driver, f"{item.path.stem}.{item.name}")
+        except Exception as error:  # the browser itself may be what failed
+            report.sections.append(("screenshot", f"none taken: {error}"))
+    return report
 
 
 def pytest_sessionfinish(session, exitstatus):
