@@ -118,10 +118,18 @@ def sample_archive(tmp_path_factory) -> tuple[Path, dict]:
 
 @pytest.fixture
 def live_server():
-    """Serve an app over HTTP for a real browser: `base = live_server(app)` gives
-    `http://127.0.0.1:PORT`; every server started is stopped after the test."""
+    """Serve the web app over HTTP for a real browser: `base = live_server(app)` (or
+    `live_server(settings)`, the app made over that archive) gives `http://127.0.0.1:PORT`;
+    every server started is stopped after the test."""
+    from sohoa.api.web import create_app
+
+    def start(app) -> str:
+        if isinstance(app, Settings):
+            app = create_app(app)
+        return servers.enter_context(real_browser.serve(app))
+
     with contextlib.ExitStack() as servers:
-        yield lambda app: servers.enter_context(real_browser.serve(app))
+        yield start
 
 
 @pytest.fixture
