@@ -4,8 +4,8 @@ Selenium, and screenshots kept as test artefacts.
 The browser is Debian's `chromium` with its `chromium-driver` (`scripts/setup.sh test` installs
 both): the paths are given to Selenium and `SE_OFFLINE` is set, so Selenium Manager never looks
 for, let alone downloads, a browser or a driver. The fixtures built on this (in `conftest.py`)
-are `live_server`, `browser` and `downloads`; a failing browser test leaves a screenshot and the
-page's HTML in `test-artifacts/screenshots/`.
+are `live_server`, `browser` and `downloads`; a failing browser test leaves a screenshot, the
+page's HTML and its console in `test-artifacts/screenshots/`.
 """
 
 from __future__ import annotations
@@ -91,6 +91,7 @@ def chromium(downloads: Path) -> webdriver.Chrome:
             "safebrowsing.enabled": False,
         },
     )
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # the console, for failures
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(0)  # waits are explicit: `wait_for`
     return driver
@@ -105,9 +106,12 @@ def screenshot(driver: webdriver.Chrome, name: str) -> Path:
 
 
 def keep_failure(driver: webdriver.Chrome, test_name: str) -> None:
-    """A failed test's screenshot, and the page's HTML beside it (what the DOM held)."""
+    """A failed test's screenshot, and beside it the page's HTML (what the DOM held) and what
+    its scripts wrote to the console (`.console.txt`)."""
     path = screenshot(driver, f"{test_name}-failed")
     path.with_suffix(".html").write_text(driver.page_source, encoding="utf-8")
+    console = "".join(f"{e['level']} {e['message']}\n" for e in driver.get_log("browser"))
+    path.with_suffix(".console.txt").write_text(console, encoding="utf-8")
 
 
 def file_name(name: str) -> str:
