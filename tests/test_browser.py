@@ -6,38 +6,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
 from selenium.webdriver.common.by import By
 
-from browser import make_user, screenshot, sign_in, sign_out, wait_for, wait_for_path, wait_for_text
-from sohoa.api import permissions, templating
-from sohoa.api.auth import AuthorisedRoute
+from browser import make_user, screenshot, sign_in, sign_out, wait_for, wait_for_path
 from sohoa.api.web import create_app
 from sohoa.archive.settings import Settings
 
-ADMIN_PAGE = "/test-only/admin-page"
-ADMIN_TEMPLATE = templating.templates.env.from_string(
-    '{% extends "base.html" %}{% block main %}<h1 class="admin">Quản trị</h1>{% endblock %}'
-)
-
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    """The app over a new archive with one user of each role, plus an admin-only page.
-
-    The page is the test's own (main has no admin-only web page yet): it needs the `users`
-    permission, so it goes through the same table and refusal as every real page."""
+def app(tmp_path):
+    """The app over a new archive with a user of each role but the auditor's."""
     app = create_app(Settings(home=tmp_path / "archive"))
-    monkeypatch.setitem(permissions.ROUTES, ("GET", ADMIN_PAGE), "users")
-    pages = APIRouter(route_class=AuthorisedRoute)
-
-    @pages.get(ADMIN_PAGE)
-    def admin_page(request: Request) -> HTMLResponse:
-        state = request.state
-        return HTMLResponse(ADMIN_TEMPLATE.render(user=state.user, may=set(), csrf=state.csrf))
-
-    app.include_router(pages)
     for name, role in (("hoa", "admin"), ("lan", "archivist"), ("minh", "staff")):
         make_user(app, name, role)
     return app
@@ -64,48 +43,49 @@ def test_a_wrong_password_is_refused_in_vietnamese(app, live_server, browser):
 
 def test_signing_in_lands_on_the_page_asked_for(app, live_server, browser):
     base = live_server(app)
-    browser.get(base + "/api/me")
-    assert "unauthorized" in browser.find_element(By.TAG_NAME, "body").text
-
-    sign_in(browser, base, "lan", next="/api/me")
-    wait_for_path(browser, "/api/me")
-    me = json.loads(browser.find_element(By.TAG_NAME, "body").text)
-    assert (me["name"], me["role"]) == ("lan", "archivist") and "review" in me["may"]
+    browser.get(base + "/batches")
+    wait_for_path(browser, "/login?next=/batches")
+    sign_in(browser, base, "lan", next="/batches")
+    wait_for_path(browser, "/batches")
+    assert wait_for(browser, ".batches h1").text == "Lô số hóa"
+    assert browser.find_element(By.CSS_SELECTOR, "header .who").text == "lan · Lưu trữ viên"
     cookie = browser.get_cookie("sohoa_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    me = signed_in_user(browser, base)
+    assert (me["name"], me["role"]) == ("lan", "archivist") and "review" in me["may"]
 
 
-def test_a_page_needing_sign_in_comes_back_after_it(app, live_server, browser):
+def test_signing_in_without_a_page_asked_for_lands_on_search(app, live_server, browser):
     base = live_server(app)
-    browser.get(base + ADMIN_PAGE)
-    wait_for_path(browser, f"/login?next={ADMIN_PAGE}")
-    sign_in(browser, base, "hoa", next=ADMIN_PAGE)
-    wait_for_path(browser, ADMIN_PAGE)
-    assert wait_for(browser, "h1.admin").text == "Quản trị"
+    browser.get(base + "/api/me")
+    assert "unauthorized" in browser.find_element(By.TAG_NAME, "body").text
+    sign_in(browser, base, "hoa")
+    wait_for_path(browser, "/search")
+    assert wait_for(browser, "form.searchbox input[name=q]").get_attribute("value") == ""
     assert browser.find_element(By.CSS_SELECTOR, "header .who").text == "hoa · Quản trị"
 
 
-def test_staff_on_an_admin_page_see_the_refusal_page(app, live_server, browser):
+def test_staff_on_a_page_their_role_may_not_see_get_the_refusal_page(app, live_server, browser):
     base = live_server(app)
-    sign_in(browser, base, "minh", next=ADMIN_PAGE)
-    wait_for_path(browser, ADMIN_PAGE)
+    sign_in(browser, base, "minh", next="/batches")
+    wait_for_path(browser, "/batches")
     assert wait_for(browser, ".refused h1").text == "Không có quyền truy cập"
-    assert (
-        "Vai trò Cán bộ không được thực hiện thao tác này."
-        in browser.find_element(By.CSS_SELECTOR, ".refused").text
-    )
+    refusal = browser.find_element(By.CSS_SELECTOR, ".refused").text
+    assert "Vai trò Cán bộ không được thực hiện thao tác này." in refusal
     assert browser.title == "Không có quyền · sohoa"
-    screenshot(browser, "refused-staff-admin-page")
+    nav = [link.text for link in browser.find_elements(By.CSS_SELECTOR, "header nav a")]
+    assert "Lô số hóa" not in nav  # the header offers staff only what they may open
+    screenshot(browser, "refused-staff-batches")
 
 
 def test_signing_out_ends_the_session(app, live_server, browser):
     base = live_server(app)
-    sign_in(browser, base, "minh", next=ADMIN_PAGE)
-    wait_for_text(browser, "header .who", "minh · Cán bộ")
+    sign_in(browser, base, "minh", next="/search")
+    assert wait_for(browser, "header .who").text == "minh · Cán bộ"
     sign_out(browser)
     wait_for_path(browser, "/login")
     assert wait_for(browser, ".login h1").text == "Đăng nhập"
     assert browser.get_cookie("sohoa_session") is None
     assert signed_in_user(browser, base) is None
-    browser.get(base + ADMIN_PAGE)
-    wait_for_path(browser, f"/login?next={ADMIN_PAGE}")
+    browser.get(base + "/search")
+    wait_for_path(browser, "/login?next=/search")
