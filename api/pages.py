@@ -16,13 +16,13 @@ from math import ceil
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from sohoa.api import auth, objects, templating
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
-from sohoa.api.deps import Db, Index
+from sohoa.api.deps import LARGEST, Db, Index
 from sohoa.api.marked_text import page_html
 from sohoa.archive import records
 from sohoa.archive.models import Document, User
@@ -159,10 +159,6 @@ def _document(
     request.state.appended = detail["access"] == "restricted"  # a reading recorded: sealed
     words = objects.document_words(db, document_id)
     terms = _terms(q)
-    restricted = auth.may(user, "read-restricted")
-    similar = objects.search_results(
-        index.more_like(document_id, limit=SIMILAR, restricted=restricted)
-    )
     return templating.page(
         request,
         "document.html",
@@ -174,9 +170,26 @@ def _document(
             for p in detail["pages"]
         ],
         history=objects.document_history(db, document_id),
-        similar=similar["hits"],
         form_error=form_error,
     )
+
+
+@router.get("/documents/{document_id}/similar")
+def similar_page(
+    request: Request,
+    document_id: Annotated[int, Path(ge=1, le=LARGEST)],
+    db: Db,
+    index: Index,
+    user: CurrentUser,
+) -> Response:
+    """The records most like this one. Its own page, which the document page loads after it
+    shows (`static/similar.js`): finding them costs more than the rest of the page together."""
+    document = _readable(db, document_id, user)
+    restricted = auth.may(user, "read-restricted")
+    similar = objects.search_results(
+        index.more_like(document_id, limit=SIMILAR, restricted=restricted)
+    )
+    return templating.page(request, "similar.html", document=document, similar=similar["hits"])
 
 
 def _readable(db: Session, document_id: int, user: User) -> Document:

@@ -92,6 +92,7 @@ ROUTES: dict[tuple[str, str], str] = {
     # the reading pages (api/pages.py)
     ("GET", "/search"): "read",
     ("GET", "/documents/{document_id}"): "read",
+    ("GET", "/documents/{document_id}/similar"): "read",
     ("POST", "/documents/{document_id}/metadata"): "edit",
     # the quality system and its trail: the auditor's side (api/audit_routes.py, audit_pages.py)
     ("GET", "/api/trail"): "trail",

@@ -171,8 +171,24 @@ def test_the_document_page_shows_each_page_image_beside_its_marked_text(shared_a
         "<dt>Số trang</dt><dd>2</dd>" in html and 'Trang 2<span class="muted"> / 2</span>' in html
     )
     assert '<a class="button" href="/api/documents/2/pdf">' in html
-    assert 'id="tuong-tu"' in html  # similar documents
+    assert 'data-src="/documents/2/similar"' in html  # similar records: loaded after the page
     assert '<form method="post" action="/documents/2/metadata">' in html  # the archivist's
+
+
+def test_similar_records_have_their_own_page_and_leave_out_restricted_ones(home):
+    app = create_app(Settings(home=home))
+    staff, auditor = api_client(app, "staff", "hoa"), api_client(app, "auditor", "kiem")
+    similar = auditor.get("/documents/2/similar")
+    assert similar.status_code == 200 and 'id="tuong-tu"' in similar.text
+    linked = {int(n) for n in re.findall(r'href="/documents/(\d+)"', similar.text)} - {2}
+    assert linked, "the samples have records like document 2"
+    hidden = min(linked)
+    archivist = api_client(app, "archivist", "lan")
+    body = {"access": "restricted", "reason": "QĐ 7"}
+    assert archivist.put(f"/api/documents/{hidden}/access", json=body).status_code == 200
+    assert f'href="/documents/{hidden}"' in auditor.get("/documents/2/similar").text
+    assert f'href="/documents/{hidden}"' not in staff.get("/documents/2/similar").text
+    assert staff.get(f"/documents/{hidden}/similar").status_code == 403
 
 
 def test_staff_read_without_the_metadata_form(reader):
