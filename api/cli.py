@@ -33,7 +33,7 @@ from sqlmodel import Session
 
 from sohoa.api import auditing, cli_users, objects
 from sohoa.archive import backup as backups
-from sohoa.archive import checkpoints, keys, records, trail
+from sohoa.archive import checkpoints, corrections, keys, records, trail
 from sohoa.archive.database import open_database
 from sohoa.archive.ingest_lock import IngestRunning
 from sohoa.archive.models import VIETNAM
@@ -437,17 +437,39 @@ def repair(
     as_json: Annotated[
         bool, typer.Option("--json", help="print the text, its edits and the encoding as JSON")
     ] = False,
+    dictionary: Annotated[
+        bool,
+        typer.Option(
+            help="use the words archivists taught by correcting (the archive's user dictionary)"
+        ),
+    ] = True,
 ) -> None:
-    """Restore the diacritics of OCR'd Vietnamese text (TCVN3 and VNI converted), lines kept."""
+    """Restore the diacritics of OCR'd Vietnamese text (TCVN3 and VNI converted), lines kept.
+    Words the archive's people corrected are written as they taught (`sohoa review ...
+    correct`), when there is an archive."""
     # Imported here, not at the top: only this command needs the legacy-encoding tables.
     from sohoa.ingest.repair.legacy import decode_bytes
 
     text, encoding = decode_bytes(_read_input(file))
-    repaired = repair_text(text)
+    repaired = repair_text(text, _user_dictionary() if dictionary else None)
     if as_json:
         _print_json(objects.repair_result(repaired, encoding or repaired.encoding))
         return
     sys.stdout.write(repaired.text)  # as is: no newline added, so the line count stays the same
+
+
+def _user_dictionary() -> dict[str, str]:
+    """The archive's user dictionary; none when there is no archive (repair is also a tool for
+    any text: it does not make an archive to read an empty dictionary from)."""
+    settings = Settings()
+    if settings.database_url is None and not (settings.home / "sohoa.db").is_file():
+        return {}
+    engine = open_database(settings)
+    try:
+        with Session(engine) as session:
+            return corrections.learnt(session)
+    finally:
+        engine.dispose()
 
 
 def _read_input(file: str | None) -> bytes:
@@ -822,15 +844,24 @@ def serve(
 def review_repair(
     document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
     page: Annotated[int | None, typer.Argument(help="page number")] = None,
-    edit_number: Annotated[
-        int | None, typer.Argument(metavar="EDIT", help="edit number on that page (from 1)")
+    where: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="EDIT",
+            help="edit number on that page (from 1); for correct, also LINE:START[-END], "
+            "offsets in that line of the page's text as `show --json` gives it",
+        ),
     ] = None,
-    decision: Annotated[str | None, typer.Argument(help="accept | reject")] = None,
+    decision: Annotated[str | None, typer.Argument(help="accept | reject | correct")] = None,
+    word: Annotated[
+        str | None, typer.Argument(help="for correct: the word as the paper says it")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Review the diacritic repair: with DOC alone, list the edits flagged for review; with
-    PAGE EDIT accept|reject, decide one (a rejected edit gives the OCR's word back). Each
-    decision is an event of the trail."""
+    PAGE EDIT accept|reject, decide one (a rejected edit gives the OCR's word back); with PAGE
+    EDIT correct WORD, put the word the paper says there (repair learns it for later pages).
+    Each decision and correction is an event of the trail."""
     settings = Settings()
     if page is None:
         with Session(open_database(settings)) as session:
@@ -847,8 +878,18 @@ def review_repair(
             )
         out.print(f"{len(flagged)} edit(s) to review.")
         return
-    if edit_number is None or decision is None:
-        _fail("give PAGE EDIT and accept or reject, or DOC alone to list the edits to review")
+    if where is None or decision is None:
+        _fail(
+            "give PAGE EDIT and accept, reject or correct WORD, or DOC alone to list the "
+            "edits to review"
+        )
+    if decision == "correct":
+        _correct_word(settings, document_id, page, where, word, as_json)
+        return
+    if word is not None:
+        _fail("only correct takes a WORD")
+    if not where.isdigit():
+        _fail(f"EDIT is an edit number for {decision}, not {where!r}")
     with _sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.review_edit(
@@ -856,7 +897,7 @@ def review_repair(
                 _ready_index(settings, engine),
                 document_id,
                 page,
-                edit_number,
+                int(where),
                 decision,
                 settings.trail_actor,
             )
@@ -866,8 +907,51 @@ def review_repair(
         _print_json(done)
         return
     out.print(
-        f"#{document_id} page {page} edit {edit_number} {done['reviewed']}: "
+        f"#{document_id} page {page} edit {where} {done['reviewed']}: "
         f"{done['before']} → {done['after']}",
+        markup=False,
+        highlight=False,
+    )
+
+
+_PLACE = re.compile(r"(\d+):(\d+)(?:-(\d+))?")
+
+
+def _correct_word(
+    settings: Settings, document_id: int, page: int, where: str, word: str | None, as_json: bool
+) -> None:
+    """`sohoa review DOC PAGE EDIT|LINE:START[-END] correct WORD`."""
+    if word is None:
+        _fail("give the WORD the paper says after correct")
+    if where.isdigit():
+        place = objects.WordPlace(edit=int(where))
+    elif found := _PLACE.fullmatch(where):
+        line, start, end = found.groups()
+        place = objects.WordPlace(
+            line=int(line), start=int(start), end=None if end is None else int(end)
+        )
+    else:
+        _fail(f"EDIT is an edit number or LINE:START[-END], not {where!r}")
+    with _sealed_archive(settings) as engine, Session(engine) as session:
+        try:
+            done = objects.correct_word(
+                session,
+                _ready_index(settings, engine),
+                document_id,
+                page,
+                place,
+                word,
+                settings.trail_actor,
+            )
+        except (objects.NoSuchDocument, ValueError) as error:
+            _fail(str(error))
+    if as_json:
+        _print_json(done)
+        return
+    corrected = done["corrected"]
+    out.print(
+        f"#{document_id} page {page} edit {corrected['edit']} corrected: "
+        f"{corrected['before']} → {corrected['after']}",
         markup=False,
         highlight=False,
     )

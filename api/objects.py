@@ -15,10 +15,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import String, and_, cast, func, not_, or_
 from sqlmodel import Session, select
 
-from sohoa.archive import access, checkpoints, derivatives, records, review, trail
+from sohoa.archive import access, checkpoints, corrections, derivatives, records, review, trail
 from sohoa.archive.models import (
     VIETNAM,
     Batch,
@@ -223,6 +223,7 @@ def page_object(page: Page) -> dict[str, Any]:
         "review_count": page.review_count,
         "error": page.error,
         "flags": page.flags,
+        "flags_checked": page.flags_checked,
         "preparation": page.preparation,
         "text_source": page.text_source,
     }
@@ -727,11 +728,7 @@ def review_edit(
     """`sohoa review` (and `POST /api/documents/{id}/pages/{n}/edits/{k}`): accept or reject
     one repair edit, commit with its `repair.reviewed` event, index the document again.
     NoSuchDocument, or ValueError (`review.ReviewError`) saying why."""
-    page = session.exec(
-        select(Page).where(Page.document_id == document_id, Page.number == page_number)
-    ).first()
-    if page is None:
-        raise NoSuchDocument(f"document #{document_id} has no page {page_number}")
+    page = _page(session, document_id, page_number)
     edit = review.decide(session, page, edit_number, decision, actor)
     owe(session, document_id)
     if edit["reviewed"] == "rejected":  # the page's text changed: so must the copy's
@@ -754,3 +751,107 @@ def edits_to_review(session: Session, document_id: int) -> list[dict[str, Any]]:
                 line = lines[edit["line"] - 1] if edit["line"] <= len(lines) else ""
                 flagged.append({"page": page.number, "edit": number, **edit, "text": line})
     return flagged
+
+
+def _page(session: Session, document_id: int, page_number: int) -> Page:
+    page = session.exec(
+        select(Page).where(Page.document_id == document_id, Page.number == page_number)
+    ).first()
+    if page is None:
+        raise NoSuchDocument(f"document #{document_id} has no page {page_number}")
+    return page
+
+
+@dataclass(frozen=True)
+class WordPlace:
+    """Where the word to correct is: an edit's number, or a line and offsets of the text now."""
+
+    edit: int | None = None
+    line: int | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+def correct_word(
+    session: Session,
+    index: SearchIndex,
+    document_id: int,
+    page_number: int,
+    where: WordPlace,
+    word: str,
+    actor: str,
+) -> dict[str, Any]:
+    """`sohoa review DOC PAGE EDIT correct WORD` (and `POST /api/documents/{id}/pages/{n}/
+    corrections`): put the word the paper says in the page's text, commit it with its
+    `text.corrected` event and what it taught the user dictionary, index the document again
+    and mark its PDF/A copy outdated. The page afterwards, with the edit that records the
+    correction (`corrected`). NoSuchDocument, or ValueError (`CorrectionError`) saying why."""
+    page = _page(session, document_id, page_number)
+    corrected = corrections.correct(
+        session,
+        page,
+        word,
+        actor,
+        edit=where.edit,
+        line=where.line,
+        start=where.start,
+        end=where.end,
+    )
+    owe(session, document_id)
+    _copy_outdated(session, document_id)
+    session.commit()
+    pay(index, session, [document_id])
+    return {"document_id": document_id, **page_object(page), "corrected": corrected}
+
+
+def check_page(session: Session, document_id: int, page_number: int, actor: str) -> dict[str, Any]:
+    """A person saw to a flagged page: committed with its `page.checked` event."""
+    page = _page(session, document_id, page_number)
+    flags = review.check_page(session, page, actor)
+    session.commit()
+    return {"document_id": document_id, "page": page_number, "flags": flags, "checked": True}
+
+
+def _awaiting_review(restricted: bool):
+    """Pages a person must look at: edits awaiting review, or flags nobody has checked; of
+    ingested documents, restricted ones only if `restricted`."""
+    waiting = or_(
+        Page.review_count > 0, and_(cast(Page.flags, String) != "[]", not_(Page.flags_checked))
+    )
+    shown = select(Page, Document).join(Document).where(Document.status == "ingested", waiting)
+    return shown if restricted else shown.where(Document.access == "open")
+
+
+def review_queue(session: Session, restricted: bool, limit: int, offset: int) -> dict[str, Any]:
+    """`GET /api/review`: the pages that need a person, oldest batch first (then by document and
+    page; documents of no batch first), each with its flags and every edit still awaiting
+    review: where it stands in the text now (`at`), its line, what OCR read (`before`) and what
+    repair made (`after`). `total` counts every such page."""
+    shown = _awaiting_review(restricted)
+    total = session.exec(select(func.count()).select_from(shown.subquery())).one()
+    rows = session.exec(
+        shown.order_by(Document.batch_id, Document.id, Page.number).offset(offset).limit(limit)
+    ).all()
+    return {"total": total, "offset": offset, "items": [_queue_item(p, d) for p, d in rows]}
+
+
+def _queue_item(page: Page, document: Document) -> dict[str, Any]:
+    lines = page.text.split("\n")
+    edits = []
+    for number, edit in enumerate(page.edits, start=1):
+        if edit.get("review"):
+            at = corrections.place_of(page.edits, number - 1)
+            line = lines[at.line - 1] if at.line <= len(lines) else ""
+            place = {"line": at.line, "start": at.start, "end": at.end}
+            edits.append({"edit": number, **edit, "at": place, "text": line})
+    return {
+        "document_id": document.id,
+        "name": document.name,
+        "access": document.access,
+        "batch_id": document.batch_id,
+        "page": page.number,
+        "confidence": page.confidence,
+        "flags": [] if page.flags_checked else page.flags,
+        "review_count": page.review_count,
+        "edits": edits,
+    }

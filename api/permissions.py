@@ -107,6 +107,14 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/procedures/{code}/export"): "export",
     ("GET", "/trail"): "trail",
     ("POST", "/trail/verify"): "trail",
+    # the review queue, word corrections and the user dictionary (api/review_routes.py)
+    ("GET", "/api/review"): "review",
+    ("POST", "/api/documents/{document_id}/pages/{page}/corrections"): "review",
+    ("POST", "/api/documents/{document_id}/pages/{page}/checked"): "review",
+    ("GET", "/review"): "review",
+    ("POST", "/review/{document_id}/{page}/edits/{edit}"): "review",
+    ("POST", "/review/{document_id}/{page}/corrections"): "review",
+    ("POST", "/review/{document_id}/{page}/checked"): "review",
 }
 
 

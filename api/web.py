@@ -30,6 +30,7 @@ from sohoa.api import (
     objects,
     pages,
     permissions,
+    review_routes,
     signin,
     templating,
     users_routes,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(batch_pages.router)
     app.include_router(audit_routes.router)
     app.include_router(audit_pages.router)
+    app.include_router(review_routes.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)

@@ -123,6 +123,25 @@ class Page(SQLModel, table=True):
         sa_column=Column(Text, nullable=False, server_default="ocr"),
         description="where the text came from: ocr, or the PDF's own text layer",
     )
+    flags_checked: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": "0"},
+        description="a person looked at the page for its flags (`page.checked` event): it "
+        "leaves the review queue unless edits still wait",
+    )
+
+
+class LearntWord(SQLModel, table=True):
+    """The user dictionary: what archivists' corrections taught the diacritic repair. `form` is
+    the word as OCR read it, folded and lowercase (`xa`, `chirc`); `word` what the paper said,
+    lowercase (`xã`, `chức`). Repair writes `word` wherever a token folds to `form`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    form: str = Field(unique=True, index=True)
+    word: str
+    count: int = Field(default=1, description="corrections that taught this word for the form")
+    actor: str = Field(description="who taught it last")
+    updated: datetime = Field(default_factory=utcnow)
 
 
 class Derivative(SQLModel, table=True):

@@ -83,3 +83,24 @@ def _undo(text: str, edits: list[dict], index: int) -> str:
         )
     lines[edit["line"] - 1] = line[:start] + normalize(edit["before"]) + line[start + len(found) :]
     return "\n".join(lines)
+
+
+def check_page(session: Session, page: Page, actor: str) -> list[str]:
+    """A person looked at a flagged page (low resolution, low confidence, blank, unread) and
+    saw to it: a `page.checked` event, and the page leaves the review queue unless some of its
+    edits still wait. The flags stay, as the page's description. Returns them."""
+    if not page.flags:
+        raise ReviewError(f"page {page.number} has no flags to check")
+    if page.flags_checked:
+        raise ReviewError(f"page {page.number}'s flags were checked already")
+    page.flags_checked = True
+    session.add(page)
+    trail.record(
+        session,
+        "page.checked",
+        actor=actor,
+        object_type="document",
+        object_id=page.document_id,
+        details={"page": page.number, "flags": list(page.flags)},
+    )
+    return list(page.flags)

@@ -37,7 +37,7 @@ from typing import Protocol
 from sqlalchemy import Engine, delete, func
 from sqlmodel import Session, select
 
-from sohoa.archive import crashpoints, ingest_lock, storage, trail
+from sohoa.archive import corrections, crashpoints, ingest_lock, storage, trail
 from sohoa.archive.models import Batch, Disposal, Document, IngestJob, Page, utcnow
 from sohoa.archive.records import empty_metadata
 from sohoa.archive.settings import Settings
@@ -132,6 +132,7 @@ class Ingester:
         self._claimed: dict[str, int] = {}  # sha256 → document id, within the running batch
         self._procedures: list = []  # the procedures in force, for rule-based links
         self._pool: ThreadPoolExecutor | None = None  # the running batch's workers
+        self._dictionary: dict[str, str] = {}  # the user dictionary, read once per batch
 
     def run(self, paths: list[str], shown_as: dict[str, str] | None = None) -> BatchReport:
         """Ingest every file under `paths`, taking up the batch of the same paths where it was
@@ -197,6 +198,8 @@ class Ingester:
         self._claimed = {}
         found = discover(paths, self.settings.max_file_bytes, shown_as)
         self._ready_procedures()
+        with Session(self.engine) as session:  # small, and changed by people: read per batch
+            self._dictionary = corrections.learnt(session)
         batch, jobs = self._open_batch([readable(p) for p in paths], found)
         self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
@@ -607,7 +610,7 @@ class Ingester:
         # Repaired and described before the transaction opens: SQLite's write lock is not held
         # while they run.
         rows = [
-            _page_row(document_id, image, read, unread.get(image.number))
+            _page_row(document_id, image, read, unread.get(image.number), self._dictionary)
             for image, read in zip(work.pages, texts, strict=True)
         ]
         pages = [page for page, _ in rows]
@@ -686,15 +689,19 @@ def _described(first: Layout, last: Layout) -> tuple[dict, str | None]:
 
 
 def _page_row(
-    document_id: int, image: PageImage, read: ReadPage, error: str | None = None
+    document_id: int,
+    image: PageImage,
+    read: ReadPage,
+    error: str | None = None,
+    dictionary: dict[str, str] | None = None,
 ) -> tuple[Page, Layout]:
     """A page as stored: the OCR's words in the layout's reading order as `raw_text` (words
     untouched), the repaired text in `text` (shown and indexed first), and every edit between
     them; with the page's layout carrying the repaired text, for `describe`. `error`: why OCR
-    gave the page no text."""
+    gave the page no text; `dictionary`: the words people taught repair."""
     text, layout = read.text, read.layout
     raw_text = layout.text()
-    repaired = repair(raw_text)
+    repaired = repair(raw_text, dictionary)
     edits = [edit.as_dict() for edit in repaired.edits]
     preparation = read.preparation
     width, height = preparation.width or image.width, preparation.height or image.height

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from sohoa.archive.corrections import searchable_raw
 from sohoa.archive.models import Document, Page
 from sohoa.search.engine import IndexedPage
 
@@ -18,10 +19,11 @@ def indexed_page(
     (its `procedures`, once the ISO trail links records to procedures, are indexed too), and
     `access` its document's (a restricted one can be left out of a search). A
     blank page is held with no text: it stays a page of its document (the index's page counts
-    match the archive's) but nothing a scanner's specks made of it can be found."""
+    match the archive's) but nothing a scanner's specks made of it can be found. The raw OCR
+    text is indexed without the readings people corrected (`searchable_raw`)."""
     metadata = dict(metadata or {})
     procedures = tuple(metadata.get("procedures") or ())
-    text, raw_text = ("", "") if "blank" in page.flags else (page.text, page.raw_text)
+    text, raw_text = ("", "") if "blank" in page.flags else (page.text, searchable_raw(page))
     return IndexedPage(
         page.document_id,
         name,

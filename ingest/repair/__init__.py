@@ -5,13 +5,21 @@ treats that as a noisy channel: each token's candidates are valid Vietnamese syl
 a channel model learned from rendered-and-OCR'd corpus text, and a syllable n-gram language model
 picks the sequence. Numbers, dates, document codes, URLs, e-mails and foreign words are kept.
 The model (`model.bin`) is built by `scripts/train_repair.py`.
+
+People teach it too: each word an archivist corrects goes into the archive's user dictionary
+(`archive.corrections`), a map from the folded form OCR read to the word the paper says. Given
+that map, repair writes the taught word wherever a token folds to a taught form, whatever the
+model would have chosen, and says so in the edit (`source`: `dictionary`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 REVIEW_BELOW = 0.8  # edits less sure than this are flagged for a person to check
+MODEL = "model"
+DICTIONARY = "dictionary"
 
 
 @dataclass(frozen=True)
@@ -25,6 +33,7 @@ class Edit:
     before: str
     after: str
     confidence: float
+    source: str = MODEL  # MODEL, or DICTIONARY: a word a person taught (see `repair`)
 
     @property
     def review(self) -> bool:
@@ -33,8 +42,9 @@ class Edit:
     def as_dict(self) -> dict:
         """The edit as stored on its page and printed by `sohoa repair --json`; `review` is
         fixed when the edit is stored, so a later change of the threshold cannot silently
-        re-flag what a person already checked."""
-        return {
+        re-flag what a person already checked. `source` is there only when the edit is not the
+        model's (pages stored before the user dictionary have none)."""
+        shown = {
             "line": self.line,
             "start": self.start,
             "end": self.end,
@@ -43,6 +53,9 @@ class Edit:
             "confidence": round(self.confidence, 3),
             "review": self.review,
         }
+        if self.source != MODEL:
+            shown["source"] = self.source
+        return shown
 
 
 @dataclass(frozen=True)
@@ -55,8 +68,11 @@ class Repaired:
     encoding: str | None = None
 
 
-def repair(text: str) -> Repaired:
-    """Repair one text (a page): legacy encodings converted, damaged syllables restored."""
+def repair(text: str, dictionary: Mapping[str, str] | None = None) -> Repaired:
+    """Repair one text (a page): legacy encodings converted, damaged syllables restored.
+    `dictionary` is the archive's user dictionary (`archive.corrections.learnt`): folded
+    lowercase form → the word people taught for it; a token that folds to one of its forms
+    becomes that word (with the token's capitals)."""
     from sohoa.ingest.repair.repairer import repair_text
 
-    return repair_text(text)
+    return repair_text(text, dictionary or {})

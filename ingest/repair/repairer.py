@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from sohoa.archive.text import fold, nfc, normalize
-from sohoa.ingest.repair import Edit, Repaired, legacy
+from sohoa.ingest.repair import DICTIONARY, MODEL, Edit, Repaired, legacy
 from sohoa.ingest.repair.model import SPECIALS, Model, load_model
 from sohoa.ingest.repair.tokens import Token, tokenize
 
@@ -57,7 +58,7 @@ class Word:
     in_capitals: bool = False  # a word next to it is in capitals (a heading, an acronym)
 
 
-def repair_text(text: str) -> Repaired:
+def repair_text(text: str, dictionary: Mapping[str, str] | None = None) -> Repaired:
     converted, encoding = legacy.fix(text)
     prepared = normalize(nfc(converted))
     repairer = shared_repairer()
@@ -65,14 +66,41 @@ def repair_text(text: str) -> Repaired:
     tokens = [(n, token) for n, line in enumerate(lines, start=1) for token in tokenize(line)]
     damage = detect_damage([t.core for _, t in tokens if t.kind == "word"])
     chosen: dict[tuple[int, int], tuple[str, float]] = {}
+    taught: set[tuple[int, int]] = set()  # where the user dictionary chose the word
     shouted = _beside_capitals(tokens)
     for clause in _clauses(tokens):
         words = [
             Word(n, t, repairer.candidates(t, damage, first=i == 0), (n, t.start) in shouted)
             for i, (n, t) in enumerate(clause)
         ]
-        chosen.update(repairer.decode(words, damage))
-    return _apply(lines, tokens, chosen, encoding)
+        learnt = _learnt_words(words, dictionary or {}, repairer.model)
+        decided = repairer.decode(words, damage)
+        for word, form in learnt:
+            where = (word.line, word.token.start)
+            new = _with_case(word.token.core, form, word.in_capitals)
+            decided.pop(where, None)
+            if new != word.token.core:
+                decided[where] = (new, 1.0)
+                taught.add(where)
+        chosen.update(decided)
+    return _apply(lines, tokens, chosen, encoding, taught)
+
+
+def _learnt_words(
+    words: list[Word], dictionary: Mapping[str, str], model: Model
+) -> list[tuple[Word, str]]:
+    """The clause's words the user dictionary knows, each with its taught form. Each becomes
+    its taught syllable, certain, before the clause is decoded, so its neighbours are chosen
+    in its company (a taught name the model does not know stands as an unknown word)."""
+    if not dictionary:
+        return []
+    learnt = []
+    for word in words:
+        form = dictionary.get(fold(word.token.core).lower()) if word.token.kind == "word" else None
+        if form is not None:
+            word.candidates = [(model.index.get(form, UNK), 0.0)]
+            learnt.append((word, form))
+    return learnt
 
 
 @cache
@@ -354,8 +382,11 @@ def _all_capitals(core: str) -> bool:
     return bool(letters) and all(c.isupper() for c in letters)
 
 
-def _apply(lines: list[str], tokens: list, chosen: dict, encoding: str | None) -> Repaired:
-    """The lines with the chosen words put in, and an `Edit` for each."""
+def _apply(
+    lines: list[str], tokens: list, chosen: dict, encoding: str | None, taught: set
+) -> Repaired:
+    """The lines with the chosen words put in, and an `Edit` for each (its source the user
+    dictionary where `taught`)."""
     edits = []
     pieces: dict[int, list[str]] = {}
     cursors = dict.fromkeys(range(1, len(lines) + 1), 0)
@@ -366,7 +397,8 @@ def _apply(lines: list[str], tokens: list, chosen: dict, encoding: str | None) -
         new, confidence = change
         pieces.setdefault(n, []).append(lines[n - 1][cursors[n] : token.start] + new)
         cursors[n] = token.end
-        edits.append(Edit(n, token.start, token.end, token.core, new, confidence))
+        source = DICTIONARY if (n, token.start) in taught else MODEL
+        edits.append(Edit(n, token.start, token.end, token.core, new, confidence, source))
     text = "\n".join(
         "".join(pieces.get(n, ())) + line[cursors[n] :] for n, line in enumerate(lines, start=1)
     )
