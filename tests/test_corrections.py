@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from conftest import run_json, run_sohoa
+from sohoa.api import objects
 from sohoa.archive import corrections, records, review
 from sohoa.archive.models import Document, Event, LearntWord, Page
 from sohoa.archive.text import normalize
-from sohoa.api import objects
 from sohoa.ingest.repair import repair
 from sohoa.search import archive_pages, open_index
 
