@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 
 from sohoa.api import auth, objects, templating
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
-from sohoa.api.deps import Db, Index
+from sohoa.api.deps import LARGEST, Db, DocumentId, Index, Offset, PageNumber
 from sohoa.archive.models import User
 
 router = APIRouter(route_class=AuthorisedRoute)
@@ -45,18 +45,23 @@ class Correction(BaseModel):
     what the paper says."""
 
     word: str = Field(description="the word as the paper says it", examples=["xã"])
-    edit: int | None = Field(None, description="the number of the edit at that place (from 1)")
-    line: int | None = Field(None, description="the line, from 1, when no edit is given")
-    start: int | None = Field(None, description="offset of the word in the line of the text")
-    end: int | None = Field(None, description="offset after it (default: the word's end)")
+    edit: int | None = Field(
+        None, ge=1, le=LARGEST, description="the number of the edit at that place (from 1)"
+    )
+    line: int | None = Field(
+        None, ge=1, le=LARGEST, description="the line, from 1, when no edit is given"
+    )
+    start: int | None = Field(
+        None, ge=0, le=LARGEST, description="offset of the word in that line of the page's text"
+    )
+    end: int | None = Field(
+        None, ge=0, le=LARGEST, description="offset after it (default: the word's end)"
+    )
 
 
 @router.get("/api/review", summary="Pages awaiting review: uncertain edits, unchecked flags")
 def queue(
-    db: Db,
-    user: CurrentUser,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    db: Db, user: CurrentUser, limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Offset = 0
 ) -> dict:
     return objects.review_queue(db, auth.may(user, "read-restricted"), limit, offset)
 
@@ -68,7 +73,7 @@ def queue(
     "`text.corrected` event, and the repair learns the word for later pages. Returns the page.",
 )
 def post_correction(
-    document_id: int, page: int, body: Correction, db: Db, index: Index, actor: Actor
+    document_id: DocumentId, page: PageNumber, body: Correction, db: Db, index: Index, actor: Actor
 ) -> dict:
     where = objects.WordPlace(body.edit, body.line, body.start, body.end)
     try:
@@ -83,7 +88,7 @@ def post_correction(
     "/api/documents/{document_id}/pages/{page}/checked",
     summary="Mark a flagged page as looked at (it leaves the review queue)",
 )
-def post_checked(document_id: int, page: int, db: Db, actor: Actor) -> dict:
+def post_checked(document_id: DocumentId, page: PageNumber, db: Db, actor: Actor) -> dict:
     try:
         return objects.check_page(db, document_id, page, actor)
     except objects.NoSuchDocument as error:
@@ -97,7 +102,7 @@ def review_page(
     request: Request,
     db: Db,
     user: CurrentUser,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     done: str | None = None,
     word: str = "",
 ) -> Response:
@@ -108,9 +113,9 @@ def review_page(
 @router.post("/review/{document_id}/{page}/edits/{edit}", include_in_schema=False)
 def review_decide(
     request: Request,
-    document_id: int,
-    page: int,
-    edit: int,
+    document_id: DocumentId,
+    page: PageNumber,
+    edit: Annotated[int, Path(ge=1, le=LARGEST)],
     decision: Annotated[str, Form()],
     db: Db,
     index: Index,
@@ -128,14 +133,14 @@ def review_decide(
 @router.post("/review/{document_id}/{page}/corrections", include_in_schema=False)
 def review_correct(
     request: Request,
-    document_id: int,
-    page: int,
+    document_id: DocumentId,
+    page: PageNumber,
     word: Annotated[str, Form()],
     db: Db,
     index: Index,
     user: CurrentUser,
     actor: Actor,
-    edit: Annotated[int | None, Form()] = None,
+    edit: Annotated[int | None, Form(ge=1, le=LARGEST)] = None,
 ) -> Response:
     where = objects.WordPlace(edit=edit)
     try:
@@ -147,7 +152,12 @@ def review_correct(
 
 @router.post("/review/{document_id}/{page}/checked", include_in_schema=False)
 def review_checked(
-    request: Request, document_id: int, page: int, db: Db, user: CurrentUser, actor: Actor
+    request: Request,
+    document_id: DocumentId,
+    page: PageNumber,
+    db: Db,
+    user: CurrentUser,
+    actor: Actor,
 ) -> Response:
     try:
         objects.check_page(db, document_id, page, actor)
