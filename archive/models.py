@@ -96,7 +96,8 @@ class Page(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(JSON, nullable=False, server_default="[]"),
         description="diacritic repairs raw_text → text: line, start, end, before, after, "
-        "confidence, review",
+        "confidence, review; reviewed (accepted | rejected | corrected), repaired (what repair "
+        "made, once corrected), source (dictionary | person; absent: the model)",
     )
     review_count: int = Field(
         default=0,
