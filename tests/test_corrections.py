@@ -9,7 +9,7 @@ import json
 import pytest
 from sqlmodel import Session, select
 
-from conftest import run_json, run_sohoa
+from conftest import one_line_page, run_json, run_sohoa
 from sohoa.api import objects
 from sohoa.archive import corrections, records, review
 from sohoa.archive.models import Document, Event, LearntWord, Page
@@ -200,3 +200,24 @@ def test_the_command_corrects_by_edit_or_place_and_repair_uses_the_dictionary(ho
     untaught = run_sohoa(path, "repair", "--no-dictionary", input=SIMILAR).stdout
     assert "xạ Hương" in untaught
     assert run_json(path, "trail", "verify", "--no-originals")["ok"] is True
+
+
+def test_the_next_ingest_repairs_with_what_a_correction_taught(tmp_path):
+    """Two scans of a similar line, OCR'd: the first is repaired wrong (`xạ`), a person corrects
+    it once, and the next batch writes the taught word."""
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    home = tmp_path / "archive"
+    line = "thon Khe Tre xa Huong Loc"
+    one_line_page(line).save(scans / "mot.png", dpi=(300, 300))
+    run_json(home, "ingest", str(scans / "mot.png"))
+    first = run_json(home, "show", "1")["pages"][0]
+    assert "xạ Hương" in first["text"], first["raw_text"]
+    xa = next(n for n, e in enumerate(first["edits"], start=1) if e["after"] == "xạ")
+    run_json(home, "review", "1", "1", str(xa), "correct", "xã")
+    one_line_page(f"Ong Hai o {line}").save(scans / "hai.png", dpi=(300, 300))
+    run_json(home, "ingest", str(scans / "hai.png"))
+    second = run_json(home, "show", "2")["pages"][0]
+    assert "xã Hương" in second["text"]
+    [taught] = [e for e in second["edits"] if e["after"] == "xã"]
+    assert taught["source"] == "dictionary"
