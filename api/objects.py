@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -836,14 +837,21 @@ def review_queue(session: Session, restricted: bool, limit: int, offset: int) ->
 
 
 def _queue_item(page: Page, document: Document) -> dict[str, Any]:
+    """One page of the queue; each edit with `box`, the OCR word's [left, top, width, height] on
+    the page's image (`GET /api/documents/{id}/pages/{n}/image`, `width` × `height` pixels),
+    or None when it cannot be told."""
     lines = page.text.split("\n")
     edits = []
+    on_image = highlight.raw_token_words(page.words, page.raw_text) if page.words else {}
+    raw_lines = page.raw_text.split("\n")
     for number, edit in enumerate(page.edits, start=1):
         if edit.get("review"):
             at = corrections.place_of(page.edits, number - 1)
             line = lines[at.line - 1] if at.line <= len(lines) else ""
             place = {"line": at.line, "start": at.start, "end": at.end}
-            edits.append({"edit": number, **edit, "at": place, "text": line})
+            word = _token_at(on_image, raw_lines, edit["line"], edit["start"])
+            box = None if word is None else page.words[word].get("box")
+            edits.append({"edit": number, **edit, "at": place, "text": line, "box": box})
     return {
         "document_id": document.id,
         "name": document.name,
@@ -853,5 +861,19 @@ def _queue_item(page: Page, document: Document) -> dict[str, Any]:
         "confidence": page.confidence,
         "flags": [] if page.flags_checked else page.flags,
         "review_count": page.review_count,
+        "width": page.width,
+        "height": page.height,
         "edits": edits,
     }
+
+
+def _token_at(
+    on_image: dict[tuple[int, int], int], raw_lines: list[str], line: int, start: int
+) -> int | None:
+    """The OCR word of the raw line's token that holds offset `start` (an edit's word is a
+    token's core: punctuation may come before it)."""
+    text = raw_lines[line - 1] if line <= len(raw_lines) else ""
+    for match in re.finditer(r"\S+", text):
+        if match.start() <= start < match.end():
+            return on_image.get((line, match.start()))
+    return None

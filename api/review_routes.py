@@ -24,6 +24,7 @@ from sohoa.archive.models import User
 router = APIRouter(route_class=AuthorisedRoute)
 
 PAGE_SIZE = 20  # queue items a page shows
+CROP_IMAGE = 1600  # the width of the page image copy the word's crop is cut from (pixels)
 
 FLAG_NAMES = {
     "low-dpi": "Độ phân giải thấp",
@@ -186,6 +187,7 @@ def _queue_page(
         for edit in item["edits"]:
             at, text = edit["at"], edit["text"]
             edit["parts"] = (text[: at["start"]], text[at["start"] : at["end"]], text[at["end"] :])
+            edit["crop"] = _crop(edit["box"], item["width"], item["height"])
     return templating.page(
         request,
         "review.html",
@@ -196,3 +198,25 @@ def _queue_page(
         message=message,
         error=error,
     )
+
+
+def _crop(box: list[int] | None, width: int, height: int) -> dict | None:
+    """Where the word is on a `CROP_IMAGE`-wide copy of the page image, and the window around it
+    the page shows (the word with some of its line on either side): CSS pixels for the
+    template, which shows the copy through that window and outlines the word."""
+    if not box or width <= 0 or height <= 0:
+        return None
+    scale = CROP_IMAGE / width
+    left, top, w, h = (round(v * scale) for v in box)
+    margin_x, margin_y = 4 * max(h, 8), max(h // 2, 4)
+    x0, y0 = max(left - margin_x, 0), max(top - margin_y, 0)
+    x1 = min(left + w + margin_x, CROP_IMAGE)
+    y1 = min(top + h + margin_y, round(height * scale))
+    return {
+        "image_width": CROP_IMAGE,
+        "left": x0,
+        "top": y0,
+        "width": max(x1 - x0, 1),
+        "height": max(y1 - y0, 1),
+        "word": {"left": left - x0, "top": top - y0, "width": w, "height": h},
+    }

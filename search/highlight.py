@@ -16,6 +16,8 @@ word count, word *k* of the repaired line is OCR word *k* of the raw line (the s
 
 from __future__ import annotations
 
+import re
+
 from sohoa.search.analysis import folded_analyzer
 from sohoa.search.query import parse
 from sohoa.search.results import highlight_terms
@@ -51,6 +53,20 @@ def repaired_words(words: list[dict], raw_text: str, text: str) -> dict[int, str
         if len(found) == len(parts):
             repaired.update(zip(found, parts, strict=True))
     return repaired
+
+
+def raw_token_words(words: list[dict], raw_text: str) -> dict[tuple[int, int], int]:
+    """(line from 1, offset of the token in that line of `raw_text`) → the index of the OCR
+    word it is, for every whitespace-separated token found among the `words`: where a repair
+    edit (whose place is in the raw text's line) stands on the page image."""
+    finder = _WordFinder(words)
+    found: dict[tuple[int, int], int] = {}
+    for number, line in enumerate(raw_text.split("\n"), start=1):
+        for match in re.finditer(r"\S+", line):
+            index = finder.find(match.group())
+            if index is not None:
+                found[(number, match.start())] = index
+    return found
 
 
 def _folded(text: str) -> set[str]:

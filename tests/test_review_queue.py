@@ -45,12 +45,17 @@ def _document(session, sha: str, name: str, batch: int, access: str = "open") ->
 def _page(session, document_id: int, ocr: str, flags: list[str] | None = None) -> None:
     repaired = repair(ocr)
     edits = [edit.as_dict() for edit in repaired.edits]
+    words = [  # as OCR gives them: one box per word, 100 px apart on a 2480 px wide page
+        {"text": token, "box": [100 * i, 500, 80, 30], "conf": 0.9, "line": 1}
+        for i, token in enumerate(ocr.split())
+    ]
     session.add(
         Page(
             document_id=document_id,
             number=1,
-            width=1,
-            height=1,
+            width=2480,
+            height=3508,
+            words=words,
             dpi=300,
             raw_text=ocr,
             text=repaired.text,
@@ -102,6 +107,7 @@ def test_the_queue_lists_what_needs_a_person_oldest_batch_first(app):
     assert (edit["after"], edit["review"]) == ("xạ", True)
     at = edit["at"]
     assert edit["text"][at["start"] : at["end"]] == "xạ"
+    assert edit["box"] == [100 * UNSURE.split().index("xa"), 500, 80, 30]  # on the page image
 
 
 def test_the_queue_empties_as_items_are_decided(app):
@@ -151,6 +157,7 @@ def test_the_page_shows_the_queue_to_an_archivist_and_not_to_staff(app):
     assert "Khe Tre <mark>xạ</mark> Hương" in html.replace("Khê", "Khe")
     assert "Chấp nhận" in html and "Từ chối" in html and ">Sửa<" in html
     assert 'id="item-3-1"' in html
+    assert 'src="/api/documents/3/pages/1/image?width=1600"' in html  # the word's crop
     assert api_client(app, "staff", "binh").get("/review").status_code == 403
 
 
