@@ -19,19 +19,13 @@ from starlette.exceptions import HTTPException
 from sohoa.api import auth, objects, templating
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
 from sohoa.api.deps import LARGEST, Db, DocumentId, Index, Offset, PageNumber
+from sohoa.api.pages import FLAG_NAMES
 from sohoa.archive.models import User
 
 router = APIRouter(route_class=AuthorisedRoute)
 
 PAGE_SIZE = 20  # queue items a page shows
 CROP_IMAGE = 1600  # the width of the page image copy the word's crop is cut from (pixels)
-
-FLAG_NAMES = {
-    "low-dpi": "Độ phân giải thấp",
-    "low-confidence": "Nhận dạng kém tin cậy",
-    "blank": "Trang trắng",
-    "unread": "Chưa đọc được",
-}
 
 DONE = {  # what the queue says after an action (the word, if any, is filled in)
     "accepted": "Đã chấp nhận sửa: {word}",
