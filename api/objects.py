@@ -629,6 +629,8 @@ HISTORY_ACTIONS = (
     "procedure.linked",
     "procedure.unlinked",
     "repair.reviewed",
+    "text.corrected",
+    "page.checked",
 )
 
 

@@ -193,6 +193,9 @@ def test_the_page_forms_need_the_form_token_and_come_back_with_a_confirmation(ap
     assert no_token.status_code == 403
     corrected = client.post("/review/3/1/corrections", data=form)  # redirects, followed
     assert corrected.status_code == 200 and "Đã sửa thành: xã" in corrected.text
+    history = client.get("/documents/3").text
+    history = history[history.index('id="lich-su"') :]
+    assert "Sửa chữ" in history and "<del>xạ</del> → <ins>xã</ins>" in history
     decided = client.post(
         f"/review/3/1/edits/{edit['edit']}", data={"csrf_token": csrf, "decision": "accept"}
     )
