@@ -773,6 +773,7 @@ class WordPlace:
     line: int | None = None
     start: int | None = None
     end: int | None = None
+    found: str | None = None  # the wrong word as the page says it (on `line`, if given)
 
 
 def correct_word(
@@ -799,6 +800,7 @@ def correct_word(
         line=where.line,
         start=where.start,
         end=where.end,
+        found=where.found,
     )
     owe(session, document_id)
     _copy_outdated(session, document_id)

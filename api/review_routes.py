@@ -52,6 +52,13 @@ class Correction(BaseModel):
     end: int | None = Field(
         None, ge=0, le=LARGEST, description="offset after it (default: the word's end)"
     )
+    found: str | None = Field(
+        None,
+        max_length=200,
+        description="or: the wrong word as the page's text says it (with `line` when it is "
+        "there more than once)",
+        examples=["xa"],
+    )
 
 
 @router.get("/api/review", summary="Pages awaiting review: uncertain edits, unchecked flags")
@@ -70,7 +77,7 @@ def queue(
 def post_correction(
     document_id: DocumentId, page: PageNumber, body: Correction, db: Db, index: Index, actor: Actor
 ) -> dict:
-    where = objects.WordPlace(body.edit, body.line, body.start, body.end)
+    where = objects.WordPlace(body.edit, body.line, body.start, body.end, body.found)
     try:
         return objects.correct_word(db, index, document_id, page, where, body.word, actor)
     except objects.NoSuchDocument as error:
@@ -136,8 +143,12 @@ def review_correct(
     user: CurrentUser,
     actor: Actor,
     edit: Annotated[int | None, Form(ge=1, le=LARGEST)] = None,
+    found: Annotated[str | None, Form(max_length=200)] = None,
+    line: Annotated[int | None, Form(ge=1, le=LARGEST)] = None,
 ) -> Response:
-    where = objects.WordPlace(edit=edit)
+    """A waiting edit corrected (`edit`), or any word of the page, named as it reads now
+    (`found`, on `line` when it is there more than once)."""
+    where = objects.WordPlace(edit=edit, line=line, found=found or None)
     try:
         done = objects.correct_word(db, index, document_id, page, where, word, actor)
     except (objects.NoSuchDocument, ValueError) as error:

@@ -62,9 +62,11 @@ def correct(
     line: int | None = None,
     start: int | None = None,
     end: int | None = None,
+    found: str | None = None,
 ) -> dict:
     """Put `word` where edit `edit` (from 1) stands, or at `line`/`start`[/`end`] of the page's
-    text; return the edit that records it, with its number (`edit`)."""
+    text, or where the page says `found` (on `line`, if given); return the edit that records
+    it, with its number (`edit`)."""
     word = _one_word(word)
     edits = [dict(e) for e in page.edits]
     lines = page.text.split("\n")
@@ -73,7 +75,10 @@ def correct(
             raise CorrectionError(f"page {page.number} has {len(edits)} edit(s), no edit {edit}")
         index, place = edit - 1, place_of(edits, edit - 1)
     else:
-        place = _place_at(lines, page.number, line, start, end)
+        if found is not None:
+            place = find_word(page.text, found, line)
+        else:
+            place = _place_at(lines, page.number, line, start, end)
         index = _edit_at(edits, place)
     found = lines[place.line - 1][place.start : place.end]
     if normalize(found) == word:
@@ -150,6 +155,29 @@ def teach(session: Session, read: str, word: str, actor: str) -> dict:
     row.actor, row.updated = actor, utcnow()
     session.add(row)
     return {"form": form, "word": taught, "count": row.count}
+
+
+def find_word(text: str, found: str, line: int | None = None) -> Place:
+    """Where the word `found` stands in a page's `text` (a whole word, on `line` if given),
+    for a person who names the wrong word rather than its offsets. CorrectionError when it is
+    not there, or is there more than once and no line says which."""
+    found = _one_word(found)
+    pattern = re.compile(rf"(?<!\w){re.escape(found)}(?!\w)")
+    places = [
+        Place(number, match.start(), match.end())
+        for number, content in enumerate(text.split("\n"), start=1)
+        if line is None or number == line
+        for match in pattern.finditer(content)
+    ]
+    if not places:
+        where = f" on line {line}" if line is not None else ""
+        raise CorrectionError(f"the page does not say {found!r}{where}")
+    if len(places) > 1:
+        lines = ", ".join(str(p.line) for p in places[:10])
+        raise CorrectionError(
+            f"{found!r} is on the page {len(places)} times (lines {lines}): say the line"
+        )
+    return places[0]
 
 
 def _one_word(word: str) -> str:

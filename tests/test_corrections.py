@@ -221,3 +221,18 @@ def test_the_next_ingest_repairs_with_what_a_correction_taught(tmp_path):
     assert "xã Hương" in second["text"]
     [taught] = [e for e in second["edits"] if e["after"] == "xã"]
     assert taught["source"] == "dictionary"
+
+
+def test_a_word_named_by_a_person_is_found_once_or_the_line_is_asked_for():
+    from sohoa.archive.corrections import CorrectionError, Place, find_word
+
+    text = "Số 12/KH-LHH\nKế hoạch số hóa\nsố hóa tài liệu, hóa đơn"
+    assert find_word(text, "Kế") == Place(2, 0, 2)
+    assert find_word(text, "tài") == Place(3, 7, 10)
+    assert find_word(text, "hóa", line=2) == Place(2, 12, 15)
+    with pytest.raises(CorrectionError, match="3 times"):
+        find_word(text, "hóa")
+    with pytest.raises(CorrectionError, match="2 times"):
+        find_word(text, "hóa", line=3)
+    with pytest.raises(CorrectionError, match="does not say 'hoa'"):
+        find_word(text, "hoa")  # whole words as written: not the folded form

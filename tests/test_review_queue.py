@@ -206,3 +206,21 @@ def test_the_page_forms_need_the_form_token_and_come_back_with_a_confirmation(ap
             route = f"/review/{item['document_id']}/{item['page']}/edits/{left['edit']}"
             client.post(route, data={"csrf_token": csrf, "decision": "reject"})
     assert "Không còn trang nào cần rà soát" in client.get("/review").text
+
+
+def test_any_word_of_a_page_in_the_queue_is_corrected_by_naming_it(app):
+    """A flagged page has no edit to decide; the archivist names the wrong word as the page
+    says it (and the line, when it is there more than once)."""
+    client = api_client(app, "archivist", "lan")
+    assert 'name="found"' in client.get("/review").text
+    refused = client.post("/review/1/1/corrections", data={"found": "hoach", "word": "hoạch"})
+    assert "không thực hiện được" in refused.text.lower() and "does not say" in refused.text
+    done = client.post("/review/1/1/corrections", data={"found": "2024", "word": "2025"})
+    assert done.status_code == 200 and "Đã sửa thành: 2025" in done.text
+    page = client.get("/api/documents/1/pages/1").json()
+    assert page["text"] == CLEAN.replace("2024", "2025")
+    assert client.get("/api/search", params={"q": "2025"}).json()["total"] == 1
+    twice = client.post(
+        "/api/documents/3/pages/1/corrections", json={"found": "Tre", "word": "Trè", "line": 2}
+    )
+    assert twice.status_code == 422 and "on line 2" in twice.json()["error"]["message"]
