@@ -13,8 +13,12 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 
+from sohoa.api.auth import may
+from sohoa.api.errors import Forbidden
 from sohoa.archive import checkpoints, keys
+from sohoa.archive.models import Document, User
 from sohoa.search import SearchIndex, chosen_engine, open_index, ready_index
 
 log = logging.getLogger("sohoa")
@@ -58,3 +62,14 @@ LARGEST = 2**63 - 1
 DocumentId = Annotated[int, Path(ge=1, le=LARGEST, description="a document's id")]
 PageNumber = Annotated[int, Path(ge=1, le=LARGEST, description="a page number, from 1")]
 Offset = Annotated[int, Query(ge=0, le=LARGEST, description="results to skip")]
+
+
+def readable(db: Session, document_id: int, user: User) -> Document:
+    """The document, if it exists (404) and the user's role may read it (403 for a restricted
+    record, unless the table grants `read-restricted`)."""
+    document = db.get(Document, document_id)
+    if document is None:
+        raise HTTPException(404, f"no document with id {document_id}")
+    if document.access == "restricted" and not may(user, "read-restricted"):
+        raise Forbidden(f"document {document_id} is a restricted record")
+    return document

@@ -194,7 +194,7 @@ def similar_page(
 
 def _readable(db: Session, document_id: int, user: User) -> Document:
     """The document, or the 404 page, or the 403 page for a restricted record the role may not
-    read (as `web.readable`, with pages instead of JSON errors)."""
+    read (as `deps.readable`, with pages instead of JSON errors)."""
     document = db.get(Document, document_id)
     if document is None:
         raise NotFound(f"Không có tài liệu số {document_id}.")
