@@ -1,6 +1,6 @@
 """The web pages of the quality system and its trail: the procedures in force, one procedure with
-the records that prove it and the record types still missing, and (for the auditor and the
-admin) the trail with its signed checkpoint, a verification to run, and its events.
+the records that prove it and the record types still missing, and (for the auditor) the trail
+with its signed checkpoint, a verification to run, and its events.
 
 The pages read what the JSON routes read (`audit_routes`) and show it in Vietnamese; the audit
 report and the export are the same downloads. Restricted records are listed only to roles that

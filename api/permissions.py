@@ -30,11 +30,13 @@ GRANTS: dict[str, frozenset[str]] = {
     "read": EVERYONE,  # search, documents, pages, page images, procedures, the PDF copy
     "read-restricted": frozenset({"archivist", "auditor"}),  # see restricted (mật) records
     "ingest": frozenset({"archivist"}),  # upload scans
-    "batches": frozenset({"archivist", "auditor", "admin"}),  # what was ingested, and how
+    "batches": frozenset({"archivist", "auditor"}),  # what was ingested (file names), and how
     "edit": frozenset({"archivist"}),  # metadata, access level
     "review": frozenset({"archivist"}),  # the review queue: accept, reject, correct
     "link": frozenset({"archivist"}),  # records to procedures
-    "trail": frozenset({"auditor", "admin"}),  # the trail, its verification and proofs
+    # the trail, its verification and proofs: its events carry what changed (a restricted
+    # record's metadata, words), so only for a role that may read restricted records
+    "trail": frozenset({"auditor"}),
     "report": frozenset({"auditor"}),  # the audit report
     "export": frozenset({"auditor"}),  # BagIt exports
     "procedures": frozenset({"admin"}),  # add, revise, retire procedures
