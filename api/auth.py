@@ -89,7 +89,8 @@ def _identify(request: Request) -> users.SignedIn | None:
         if header:
             scheme, _, token = header.partition(" ")
             user = users.token_user(session, token.strip()) if scheme.lower() == "bearer" else None
-            session.commit()  # the token's last use
+            if session.dirty:
+                session.commit()  # the token's last use, written once in a while
             return users.SignedIn(user) if user else None
         return users.session_user(session, cookie)
 

@@ -24,7 +24,7 @@ def page_html(text: str, edits: list[dict], terms: list[str]) -> Markup:
     lines = text.split("\n")
     placed = _placed_edits(lines, edits)
     return Markup("\n").join(
-        _line_html(line, placed.get(number, []), word_spans(line, terms))
+        _line_html(line, placed.get(number, []), word_spans(line, terms) if terms else [])
         for number, line in enumerate(lines, start=1)
     )
 
@@ -55,6 +55,8 @@ def _rejected(edit: dict) -> bool:
 
 def _line_html(line: str, edits: list[tuple[int, int, dict]], matches: list[tuple[int, int]]):
     """One line: runs of characters of the same edit (or none) and, inside, matched or not."""
+    if not edits and not matches:
+        return escape(line)  # most lines: nothing to mark
     owner: list[int | None] = [None] * len(line)
     for k, (start, end, _edit) in enumerate(edits):
         owner[start:end] = [k] * (end - start)

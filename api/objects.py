@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import String, and_, cast, func, not_, or_
+from sqlalchemy.orm import defer
 from sqlmodel import Session, select
 
 from sohoa.archive import access, checkpoints, corrections, derivatives, records, review, trail
 from sohoa.archive.models import (
+    DISPOSED,
     VIETNAM,
     Batch,
     Disposal,
@@ -195,7 +197,10 @@ def document_detail(
     if access.record_view(session, document, viewer, via):
         session.commit()
     pages = session.exec(
-        select(Page).where(Page.document_id == document_id).order_by(Page.number)
+        select(Page)
+        .where(Page.document_id == document_id)
+        .order_by(Page.number)
+        .options(defer(Page.words))  # not shown, and the largest column by far
     ).all()
     return {
         **document_summary(document),
@@ -203,6 +208,8 @@ def document_detail(
         "retention": retention_object(retention.retention_of(session, document)),
         "disposal": disposal_object(
             session.exec(select(Disposal).where(Disposal.document_id == document_id)).first()
+            if document.status == DISPOSED
+            else None
         ),
         "pages": [page_object(p) for p in pages],
         "preservation": preservation_object(session, document),

@@ -157,8 +157,8 @@ def _document(
     _readable(db, document_id, user)
     detail = objects.document_detail(db, document_id, actor, "web")
     request.state.appended = detail["access"] == "restricted"  # a reading recorded: sealed
-    words = objects.document_words(db, document_id)
     terms = _terms(q)
+    words = objects.document_words(db, document_id) if terms else {}  # only to box matches
     return templating.page(
         request,
         "document.html",

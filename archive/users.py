@@ -154,13 +154,15 @@ def start_session(session: Session, user: User, via: str = "web") -> tuple[str, 
 
 def session_user(session: Session, cookie: str) -> SignedIn | None:
     """Who this session cookie belongs to, if it is current and the user active."""
-    row = session.exec(
-        select(LoginSession).where(LoginSession.token_hash == _digest(cookie))
+    found = session.exec(  # one query: every request asks it
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)
+        .where(LoginSession.token_hash == _digest(cookie))
     ).first()
-    if row is None or _aware(row.expires) <= utcnow():
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if _aware(row.expires) <= utcnow() or not user.active:
         return None
     return SignedIn(user, row.csrf)
 
@@ -205,11 +207,15 @@ def token_user(session: Session, token: str) -> User | None:
     """The active user this API token acts for, if it is not revoked."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
-    if row is None or row.revoked is not None:
+    found = session.exec(  # one query: every request asks it
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == _digest(token))
+    ).first()
+    if found is None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    if row.revoked is not None or not user.active:
         return None
     if row.last_used is None or utcnow() - _aware(row.last_used) > LAST_USE_STEP:
         row.last_used = utcnow()  # the caller commits; a busy script writes once in a while
