@@ -91,6 +91,13 @@ ROUTES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/users/{name}"): "users",
     ("POST", "/api/users/{name}/tokens"): "users",
     ("DELETE", "/api/tokens/{token_id}"): "users",
+    ("GET", "/users"): "users",
+    ("POST", "/users"): "users",
+    ("POST", "/users/{name}/role"): "users",
+    ("POST", "/users/{name}/password"): "users",
+    ("POST", "/users/{name}/active"): "users",
+    ("POST", "/users/{name}/tokens"): "users",
+    ("POST", "/tokens/{token_id}/revoke"): "users",
     # the reading pages (api/pages.py)
     ("GET", "/search"): "read",
     ("GET", "/documents/{document_id}"): "read",

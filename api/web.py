@@ -35,6 +35,7 @@ from sohoa.api import (
     search_routes,
     signin,
     templating,
+    users_pages,
     users_routes,
 )
 from sohoa.api.auth import AuthorisedRoute, CurrentUser
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_routes.router)
     app.include_router(audit_pages.router)
     app.include_router(review_routes.router)
+    app.include_router(users_pages.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)

@@ -114,6 +114,15 @@ def all_users(session: Session) -> list[User]:
     return list(session.exec(select(User).order_by(User.name)))
 
 
+def tokens_of(session: Session, user: User) -> list[ApiToken]:
+    """A user's API tokens, newest first (revoked ones too: what was issued stays listed)."""
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
+
+
 def has_users(session: Session) -> bool:
     return session.exec(select(User.id).limit(1)).first() is not None
 
