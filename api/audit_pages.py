@@ -110,8 +110,31 @@ def _record_counts(session: Session, restricted: bool) -> dict[str, int]:
     return {p["code"]: p["linked_documents"] for p in listed}
 
 
+CHANGES = {
+    "added": "Đã ban hành quy trình.",
+    "revised": "Đã ban hành lần mới; lần trước hết hiệu lực và vẫn được lưu.",
+    "retired": "Đã bãi bỏ quy trình; hồ sơ đã gắn vẫn được giữ.",
+}
+
+
 @router.get("/procedures/{code}", response_class=HTMLResponse)
-def procedure_page(code: str, request: Request, db: Db, user: CurrentUser) -> HTMLResponse:
+def procedure_page(
+    code: str, request: Request, db: Db, user: CurrentUser, done: str = ""
+) -> HTMLResponse:
+    return procedure_view(request, db, user, code, message=CHANGES.get(done))
+
+
+def procedure_view(
+    request: Request,
+    db: Session,
+    user,
+    code: str,
+    message: str | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    """One procedure's page (also as the admin's change forms answer: with what was done, or
+    why it was refused)."""
     try:
         versions = registry.versions(db, code)
     except UnknownProcedure:
@@ -132,6 +155,9 @@ def procedure_page(code: str, request: Request, db: Db, user: CurrentUser) -> HT
         gaps=report.gaps(db, procedure.code),
         today=date.today().isoformat(),
         year_start=date(date.today().year, 1, 1).isoformat(),
+        message=message,
+        error=error,
+        status=status,
     )
 
 

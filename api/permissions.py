@@ -98,6 +98,9 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/users/{name}/active"): "users",
     ("POST", "/users/{name}/tokens"): "users",
     ("POST", "/tokens/{token_id}/revoke"): "users",
+    ("POST", "/procedures"): "procedures",
+    ("POST", "/procedures/{code}/revise"): "procedures",
+    ("POST", "/procedures/{code}/retire"): "procedures",
     # the reading pages (api/pages.py)
     ("GET", "/search"): "read",
     ("GET", "/documents/{document_id}"): "read",

@@ -30,6 +30,7 @@ from sohoa.api import (
     objects,
     pages,
     permissions,
+    procedure_forms,
     procedure_routes,
     review_routes,
     search_routes,
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(audit_pages.router)
     app.include_router(review_routes.router)
     app.include_router(users_pages.router)
+    app.include_router(procedure_forms.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
