@@ -43,6 +43,7 @@ from sohoa.search import open_index, ready_index
 log = logging.getLogger("sohoa")
 
 MANIFEST = ".upload.json"  # hidden: the ingest passes over it
+KEPT = 200  # finished uploads whose progress is kept in memory (the batches are the record)
 
 
 @dataclass
@@ -124,6 +125,14 @@ class Ingests:
                 log.warning("sohoa: an upload's ingest was still running at shutdown")
             self._thread = None
 
+    def _forget_old(self) -> None:
+        """Keep the progress of the last `KEPT` finished uploads (the batches are the record);
+        the caller holds the lock."""
+        finished = [s for s in self._states.values() if s.state in ("done", "failed")]
+        finished.sort(key=lambda s: s.queued)
+        for state in finished[: max(0, len(finished) - KEPT)]:
+            del self._states[state.id]
+
     def submit(self, upload: Upload, actor: str, procedure: str | None = None) -> dict:
         """Queue a received upload; its progress, as `progress` returns it. (The worker is
         started here if the app's lifespan did not start it, as in a test client.)"""
@@ -133,6 +142,7 @@ class Ingests:
         (upload.folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False))
         state = _State(upload.id, upload.folder, actor, procedure, received)
         with self._lock:
+            self._forget_old()
             self._states[upload.id] = state
             snapshot = state.as_dict()
         self._queue.put(upload.id)

@@ -7,6 +7,7 @@ that sent the user here; a failed one says so without telling whether the name e
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,6 +20,7 @@ from sohoa.api.templating import page
 from sohoa.archive import users
 
 router = APIRouter(route_class=AuthorisedRoute, include_in_schema=False)
+log = logging.getLogger("sohoa")
 
 HOME = "/search"
 
@@ -38,20 +40,23 @@ def login(
     next: Annotated[str, Form()] = HOME,
 ) -> Response:
     state = request.app.state
+    address = request.client.host if request.client else ""
+    wait = state.sign_ins.wait(username, address)
+    if wait:
+        log.warning("sohoa: sign-in of %r from %s refused: too many failures", username, address)
+        minutes = max(1, round(wait / 60))
+        error = f"Đăng nhập sai quá nhiều lần. Hãy thử lại sau {minutes} phút."
+        return _form(request, next, username, error, status=429)
     with Session(state.engine) as session:
         user = users.authenticate(session, username, password)
         if user is None:
             session.commit()  # a rehash, if any; never a failed attempt's details
-            return page(
-                request,
-                "login.html",
-                status=401,
-                next=_local(next),
-                username=username,
-                error="Tên đăng nhập hoặc mật khẩu không đúng.",
-            )
+            state.sign_ins.failed(username, address)
+            error = "Tên đăng nhập hoặc mật khẩu không đúng."
+            return _form(request, next, username, error, status=401)
         cookie, _row = users.start_session(session, user)
         session.commit()
+    state.sign_ins.succeeded(username, address)
     seal(request)
     response = RedirectResponse(_local(next), status_code=303)
     response.set_cookie(
@@ -75,6 +80,12 @@ def logout(request: Request) -> RedirectResponse:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(COOKIE)
     return response
+
+
+def _form(request: Request, next: str, username: str, error: str, status: int) -> Response:
+    """The sign-in form again, with why."""
+    shown = {"next": _local(next), "username": username, "error": error}
+    return page(request, "login.html", status=status, **shown)
 
 
 def _local(target: str) -> str:

@@ -42,6 +42,8 @@ from sohoa.api import (
 from sohoa.api.auth import AuthorisedRoute, CurrentUser
 from sohoa.api.background import Ingests
 from sohoa.api.deps import Db
+from sohoa.api.security_headers import SecurityHeaders
+from sohoa.api.throttle import SignInThrottle
 from sohoa.archive import checkpoints
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
@@ -72,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             session.commit()
             checkpoints.seal_archive(settings, app.state.engine)
     app.state.ingests = Ingests(settings, app.state.engine)
+    app.state.sign_ins = SignInThrottle()
     app.include_router(router)
     app.include_router(document_routes.router)
     app.include_router(search_routes.router)
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(users_pages.router)
     app.include_router(procedure_forms.router)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
+    app.add_middleware(SecurityHeaders)
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
     auth.check_app(app)

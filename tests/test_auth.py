@@ -194,3 +194,42 @@ def test_the_first_admin_takes_the_password_from_the_environment(tmp_path):
 
 def _token(admin: TestClient, name: str) -> str:
     return admin.post(f"/api/users/{name}/tokens").json()["token"]
+
+
+def test_guessing_a_password_is_slowed_for_that_name_from_that_address(tmp_path):
+    client = TestClient(_app_with_user(tmp_path))
+    for _ in range(5):
+        assert _sign_in(client, password="đoán mò mật khẩu").status_code == 401
+    refused = _sign_in(client)  # the right password, but too late
+    assert refused.status_code == 429 and "quá nhiều lần" in refused.text
+    assert client.cookies.get(COOKIE) is None
+    assert _sign_in(client, name="someone-else").status_code == 401  # another name: not locked
+
+
+def test_the_throttle_forgets_after_its_window_and_a_success_clears_it():
+    from sohoa.api.throttle import SignInThrottle
+
+    now = [1000.0]
+    throttle = SignInThrottle(limit=3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        throttle.failed("Lan", "10.0.0.7")
+    assert throttle.wait("lan", "10.0.0.7") == 60  # names compared without case
+    assert throttle.wait("lan", "10.0.0.8") == 0  # from another desk: not locked
+    now[0] += 61
+    assert throttle.wait("lan", "10.0.0.7") == 0
+    throttle.failed("lan", "10.0.0.7")
+    throttle.succeeded("lan", "10.0.0.7")
+    for _ in range(2):
+        throttle.failed("lan", "10.0.0.7")
+    assert throttle.wait("lan", "10.0.0.7") == 0  # the success started the count again
+
+
+def test_every_answer_carries_the_security_headers(tmp_path):
+    client = TestClient(_app_with_user(tmp_path))
+    for path in ("/login", "/health", "/api/me", "/static/style.css"):
+        headers = client.get(path).headers
+        assert headers["x-content-type-options"] == "nosniff", path
+        assert headers["x-frame-options"] == "DENY", path
+        assert "script-src 'self'" in headers["content-security-policy"], path
+        assert "frame-ancestors 'none'" in headers["content-security-policy"], path
+    assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's CDN
