@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import BaseModel, Field
 
 from sohoa.api import templating
 from sohoa.api.audit_pages import procedure_view
@@ -26,25 +27,42 @@ router = APIRouter(route_class=AuthorisedRoute, include_in_schema=False)
 Text = Annotated[str, Form(max_length=2000)]
 
 
+class Fields(BaseModel):
+    """What a procedure says, as the form sends it."""
+
+    title: str = Field(max_length=2000)
+    clauses: str = Field("", max_length=2000)
+    owner: str = Field("", max_length=2000)
+    record_types: str = Field("", max_length=2000)
+    keywords: str = Field("", max_length=2000)
+    retention: str = Field("", max_length=20)
+
+    def values(self) -> dict:
+        """As `ProcedureSpec` holds them (ProcedureError for a retention that is no number)."""
+        return {
+            "title": self.title,
+            "clauses": _list(self.clauses),
+            "owner": self.owner,
+            "record_types": _list(self.record_types),
+            "keywords": _list(self.keywords),
+            "retention_years": _years(self.retention),
+        }
+
+
+class NewProcedure(Fields):
+    code: str = Field(max_length=40)
+
+
+class Revision(Fields):
+    reason: str = Field(max_length=2000)
+
+
 @router.post("/procedures")
 def add_procedure(
-    request: Request,
-    db: Db,
-    actor: Actor,
-    code: Text,
-    title: Text,
-    clauses: Text = "",
-    owner: Text = "",
-    record_types: Text = "",
-    keywords: Text = "",
-    retention: Text = "",
+    request: Request, db: Db, actor: Actor, form: Annotated[NewProcedure, Form()]
 ) -> Response:
     try:
-        spec = ProcedureSpec(
-            code, title, _list(clauses), owner, _list(record_types), _list(keywords),
-            _years(retention),
-        )  # fmt: skip
-        row = registry.add(db, spec, actor)
+        row = registry.add(db, ProcedureSpec(code=form.code, **form.values()), actor)
     except ProcedureError as error:
         shown = {"procedures": registry.current(db), "counts": {}, "error": str(error)}
         return templating.page(request, "procedures.html", status=422, **shown)
@@ -59,24 +77,10 @@ def revise_procedure(
     db: Db,
     user: CurrentUser,
     actor: Actor,
-    reason: Text,
-    title: Text,
-    clauses: Text = "",
-    owner: Text = "",
-    record_types: Text = "",
-    keywords: Text = "",
-    retention: Text = "",
+    form: Annotated[Revision, Form()],
 ) -> Response:
     try:
-        changes = {
-            "title": title,
-            "clauses": _list(clauses),
-            "owner": owner,
-            "record_types": _list(record_types),
-            "keywords": _list(keywords),
-            "retention_years": _years(retention),
-        }
-        row = registry.revise(db, code, changes, actor, reason)
+        row = registry.revise(db, code, form.values(), actor, form.reason)
     except ProcedureError as error:
         db.rollback()
         return procedure_view(request, db, user, code, error=str(error), status=422)

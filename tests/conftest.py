@@ -71,13 +71,41 @@ def api_client(app, role: str = "archivist", name: str | None = None):
     from sohoa.archive import users
 
     name = name or role
+    _user(app, name, role)
     with Session(app.state.engine) as session:
-        user = users.find(session, name) or users.add_user(
-            session, name, role, "mật khẩu thử nghiệm", "test"
-        )
-        token = users.issue_token(session, user, "tests", "test")
+        token = users.issue_token(session, users.find(session, name), "tests", "test")
         session.commit()
     return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
+PASSWORD = "mật khẩu thử nghiệm"  # every test user's (`api_client`, `signed_in_browser`)
+
+
+def signed_in_browser(app, role: str = "archivist", name: str | None = None):
+    """A TestClient signed in like a browser (password, session cookie) as a user of this role
+    (made if missing), and the session's form token for its forms."""
+    from fastapi.testclient import TestClient
+
+    name = name or role
+    _user(app, name, role)
+    client = TestClient(app)
+    signed = client.post(
+        "/login", data={"username": name, "password": PASSWORD}, follow_redirects=False
+    )
+    assert signed.status_code == 303, signed.text
+    return client, client.get("/api/me").json()["csrf"]
+
+
+def _user(app, name: str, role: str):
+    from sqlmodel import Session
+
+    from sohoa.archive import users
+
+    with Session(app.state.engine) as session:
+        user = users.find(session, name) or users.add_user(session, name, role, PASSWORD, "test")
+        session.commit()
+        session.refresh(user)
+        return user
 
 
 def run_json(home: Path, *args: str, env: dict | None = None):

@@ -10,10 +10,9 @@ import zipfile
 
 import pytest
 from audit_archive import SECRET_SUBJECT, audit_app
-from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from conftest import api_client
+from conftest import api_client, signed_in_browser
 from sohoa.archive import checkpoints, keys, storage, trail
 from sohoa.archive.models import Document
 
@@ -21,19 +20,6 @@ from sohoa.archive.models import Document
 @pytest.fixture
 def app(tmp_path):
     return audit_app(tmp_path / "archive")
-
-
-def browser(app, role: str, name: str) -> tuple[TestClient, str]:
-    """A browser signed in with a password (its session cookie), and its form token."""
-    api_client(app, role, name)  # makes the user
-    client = TestClient(app)
-    signed = client.post(
-        "/login",
-        data={"username": name, "password": "mật khẩu thử nghiệm", "next": "/trail"},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303, signed.text
-    return client, client.get("/api/me").json()["csrf"]
 
 
 def _cells(page: str, code: str) -> list[str]:
@@ -82,7 +68,7 @@ def test_an_unknown_procedure_is_a_page_that_says_so(app):
 
 
 def test_the_export_form_downloads_the_bag(app):
-    client, csrf = browser(app, "auditor", "thu")
+    client, csrf = signed_in_browser(app, "auditor", "thu")
     refused = client.post("/procedures/QT-HT-02/export")
     assert refused.status_code == 403  # no form token
     response = client.post("/procedures/QT-HT-02/export", data={"csrf_token": csrf})
@@ -142,7 +128,7 @@ def test_the_trail_is_the_auditor_s_alone(app):
 
 
 def test_the_verify_button_says_whether_the_archive_is_intact(app):
-    client, csrf = browser(app, "auditor", "thu")
+    client, csrf = signed_in_browser(app, "auditor", "thu")
     assert client.post("/trail/verify").status_code == 403  # no form token
     fresh = client.post("/trail/verify", data={"csrf_token": csrf})
     assert fresh.status_code == 200

@@ -6,9 +6,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from conftest import api_client
+from conftest import api_client, signed_in_browser
 from sohoa.api.web import create_app
-from sohoa.archive import users
 from sohoa.archive.models import Procedure
 from sohoa.archive.settings import Settings
 
@@ -16,13 +15,7 @@ PASSWORD = "mật khẩu đủ dài"
 
 
 def _admin(tmp_path) -> tuple[TestClient, str]:
-    app = create_app(Settings(home=tmp_path / "archive"))
-    with Session(app.state.engine) as session:
-        users.add_user(session, "quantri", "admin", PASSWORD, "test")
-        session.commit()
-    browser = TestClient(app)
-    browser.post("/login", data={"username": "quantri", "password": PASSWORD})
-    return browser, browser.get("/api/me").json()["csrf"]
+    return signed_in_browser(create_app(Settings(home=tmp_path / "archive")), "admin", "quantri")
 
 
 def test_the_admin_issues_revises_and_withdraws_a_procedure(tmp_path):

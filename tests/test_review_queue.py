@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from conftest import api_client
+from conftest import api_client, signed_in_browser
 from sohoa.api import objects
 from sohoa.api.web import create_app
-from sohoa.archive import records, users
+from sohoa.archive import records
 from sohoa.archive.models import Batch, Document, Event, Page
 from sohoa.archive.settings import Settings
 from sohoa.ingest.repair import repair
@@ -161,23 +160,8 @@ def test_the_page_shows_the_queue_to_an_archivist_and_not_to_staff(app):
     assert api_client(app, "staff", "binh").get("/review").status_code == 403
 
 
-def _browser(app) -> tuple[TestClient, str]:
-    """A browser signed in as archivist `lan` by cookie, and its form token."""
-    with Session(app.state.engine) as session:
-        users.add_user(session, "lan", "archivist", PASSWORD, "test")
-        session.commit()
-    client = TestClient(app)
-    signed = client.post(
-        "/login",
-        data={"username": "lan", "password": PASSWORD, "next": "/review"},
-        follow_redirects=False,
-    )
-    assert signed.status_code == 303
-    return client, client.get("/api/me").json()["csrf"]
-
-
 def test_the_page_forms_need_the_form_token_and_come_back_with_a_confirmation(app):
-    client, csrf = _browser(app)
+    client, csrf = signed_in_browser(app, "archivist", "lan")
     forged = client.post("/review/1/1/checked", follow_redirects=False)
     assert forged.status_code == 403
     checked = client.post("/review/1/1/checked", data={"csrf_token": csrf}, follow_redirects=False)

@@ -9,9 +9,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from conftest import api_client
+from conftest import api_client, signed_in_browser
 from sohoa.api.web import create_app
-from sohoa.archive import users
 from sohoa.archive.models import Event
 from sohoa.archive.settings import Settings
 
@@ -19,13 +18,7 @@ PASSWORD = "mật khẩu đủ dài"
 
 
 def _admin_browser(tmp_path) -> tuple[TestClient, str]:
-    app = create_app(Settings(home=tmp_path / "archive"))
-    with Session(app.state.engine) as session:
-        users.add_user(session, "quantri", "admin", PASSWORD, "test")
-        session.commit()
-    browser = TestClient(app)
-    browser.post("/login", data={"username": "quantri", "password": PASSWORD})
-    return browser, browser.get("/api/me").json()["csrf"]
+    return signed_in_browser(create_app(Settings(home=tmp_path / "archive")), "admin", "quantri")
 
 
 def test_the_admin_adds_a_person_changes_the_role_and_locks_them_out(tmp_path):
