@@ -27,6 +27,7 @@ from sohoa.api import (
     batch_routes,
     document_routes,
     errors,
+    examples,
     objects,
     pages,
     permissions,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
     errors.install(app)
     app.add_exception_handler(pages.NotFound, pages.not_found)
+    examples.install(app)
     auth.check_app(app)
     return app
 
