@@ -51,8 +51,7 @@ ROUTES: dict[tuple[str, str], str] = {
     ("POST", "/login"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
-    ("GET", "/redoc"): PUBLIC,
+    ("GET", "/docs/static"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     # any signed-in user
     ("GET", "/"): SIGNED_IN,

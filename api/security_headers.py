@@ -3,8 +3,8 @@ load anything from another site (Content-Security-Policy), be framed by another 
 clickjacking guard), guess a file's type, or tell another site which page a link was followed
 from.
 
-FastAPI's own API description pages (`/docs`, `/redoc`) load Swagger UI and ReDoc from a CDN, so
-they are left without the policy.
+The API's description page (`/docs`) starts Swagger UI with a script of its own in the page, so
+it is left without the policy.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ ALWAYS = [
     (b"referrer-policy", b"same-origin"),
     (b"x-frame-options", b"DENY"),
 ]
-WITHOUT_POLICY = ("/docs", "/redoc")
+WITHOUT_POLICY = ("/docs",)
 
 
 class SecurityHeaders:

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlmodel import Session
 
 from sohoa.api import (
+    api_docs,
     audit_pages,
     audit_routes,
     auth,
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="sohoa",
         summary="A searchable, auditable archive of scanned Vietnamese records",
         version="0.1.0",
+        docs_url=None,  # served from this machine by `api_docs`, not from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = open_database(settings)
@@ -90,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review_routes.router)
     app.include_router(users_pages.router)
     app.include_router(procedure_forms.router)
+    api_docs.install(app)
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     errors.install(app)

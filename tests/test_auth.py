@@ -232,4 +232,14 @@ def test_every_answer_carries_the_security_headers(tmp_path):
         assert headers["x-frame-options"] == "DENY", path
         assert "script-src 'self'" in headers["content-security-policy"], path
         assert "frame-ancestors 'none'" in headers["content-security-policy"], path
-    assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's CDN
+    assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's own script
+
+
+def test_the_api_description_page_needs_no_internet(tmp_path):
+    client = TestClient(_app_with_user(tmp_path))
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "cdn." not in page.text and "https://" not in page.text.split("<body>")[1]
+    script = client.get("/docs/static/swagger-ui-bundle.js")
+    assert script.status_code == 200 and "SwaggerUIBundle" in script.text
+    assert client.get("/redoc").status_code == 404  # ReDoc came from a CDN only

@@ -89,3 +89,14 @@ def test_signing_out_ends_the_session(app, live_server, browser):
     assert signed_in_user(browser, base) is None
     browser.get(base + "/search")
     wait_for_path(browser, "/login?next=/search")
+
+
+def test_the_api_description_renders_without_the_internet(app, live_server, browser):
+    """Swagger UI's files come from this server (CI has no internet to fetch them from)."""
+    base = live_server(app)
+    browser.get(base + "/docs")
+    wait_for(browser, ".opblock", timeout=30)
+    operations = browser.find_elements(By.CSS_SELECTOR, ".opblock")
+    assert len(operations) >= 30
+    assert "/api/search" in browser.find_element(By.TAG_NAME, "body").text
+    screenshot(browser, "api-docs")
