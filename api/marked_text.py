@@ -2,11 +2,10 @@
 OCR read, edits waiting for a person's review marked apart, and the words a query matched in
 `<mark>`. Everything else is escaped (markupsafe), so a page's own `<script>` stays text.
 
-An edit's `start`/`end` are offsets in the OCR's line (`ingest.repair.Edit`); in the repaired
-line it stands after the earlier edits of its line, shifted by how much each changed the length,
-a rejected edit shifting nothing (the OCR's word came back): the arithmetic `archive.review`
-undoes an edit with. An edit whose word is no longer where it should be is left unmarked rather
-than marked on the wrong word.
+An edit's `start`/`end` are offsets in the OCR's line (`ingest.repair.Edit`); where it stands in
+the repaired line is `archive.review.place_of`, the arithmetic review and correction use. An
+edit whose word is no longer where it should be is left unmarked rather than marked on the wrong
+word.
 """
 
 from __future__ import annotations
@@ -15,6 +14,7 @@ from itertools import groupby
 
 from markupsafe import Markup, escape
 
+from sohoa.archive.review import place_of, shown_word
 from sohoa.archive.text import normalize
 from sohoa.search.snippets import word_spans
 
@@ -32,20 +32,13 @@ def page_html(text: str, edits: list[dict], terms: list[str]) -> Markup:
 def _placed_edits(lines: list[str], edits: list[dict]) -> dict[int, list[tuple[int, int, dict]]]:
     """Line number → (start, end, edit) of each edit found where it should be in that line."""
     placed: dict[int, list[tuple[int, int, dict]]] = {}
-    for edit in edits:
-        number = edit["line"]
-        if not 1 <= number <= len(lines):
+    for index, edit in enumerate(edits):
+        if not 1 <= edit["line"] <= len(lines):
             continue
-        shift = sum(
-            len(e["after"]) - len(e["before"])
-            for e in edits
-            if e["line"] == number and e["start"] < edit["start"] and not _rejected(e)
-        )
-        shown = normalize(edit["before"]) if _rejected(edit) else edit["after"]
-        start = edit["start"] + shift
-        end = start + len(shown)
-        if start >= 0 and normalize(lines[number - 1][start:end]) == normalize(shown):
-            placed.setdefault(number, []).append((start, end, edit))
+        place = place_of(edits, index)
+        there = lines[place.line - 1][place.start : place.end]
+        if place.start >= 0 and normalize(there) == normalize(shown_word(edit)):
+            placed.setdefault(place.line, []).append((place.start, place.end, edit))
     return placed
 
 

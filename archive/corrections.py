@@ -24,13 +24,12 @@ of the page's text as it is now (`start`, and `end`, by default the end of the w
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from sohoa.archive import trail
 from sohoa.archive.models import LearntWord, Page, utcnow
-from sohoa.archive.review import ReviewError
+from sohoa.archive.review import Place, ReviewError, place_of
 from sohoa.archive.text import fold, normalize
 
 CORRECTED = "corrected"
@@ -41,15 +40,6 @@ _TRAILING = ".,;:!?…\"'”’)]}»"  # punctuation after a word, not part of i
 
 class CorrectionError(ReviewError):
     """A correction that cannot be applied (says why)."""
-
-
-@dataclass(frozen=True)
-class Place:
-    """Where a word stands in the page's text now: line from 1, offsets in that line."""
-
-    line: int
-    start: int
-    end: int
 
 
 def correct(
@@ -118,22 +108,6 @@ def correct(
         },
     )
     return {"edit": index + 1, **edits[index]}
-
-
-def place_of(edits: list[dict], index: int) -> Place:
-    """Where edit `index` stands in the page's text now: its offsets in the OCR's line moved by
-    the edits before it on that line (a rejected one gave the OCR's word back: no move)."""
-    edit = edits[index]
-    shift = sum(
-        len(e["after"]) - len(e["before"])
-        for e in edits
-        if e["line"] == edit["line"]
-        and e["start"] < edit["start"]
-        and e.get("reviewed") != "rejected"
-    )
-    shown = edit["before"] if edit.get("reviewed") == "rejected" else edit["after"]
-    start = edit["start"] + shift
-    return Place(edit["line"], start, start + len(shown))
 
 
 def learnt(session: Session) -> dict[str, str]:

@@ -14,6 +14,8 @@ moving a tone mark within a syllable, keeps lengths).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlmodel import Session
 
 from sohoa.archive import trail
@@ -25,6 +27,38 @@ DECISIONS = ("accept", "reject")
 
 class ReviewError(ValueError):
     """A review decision that cannot be applied (says why)."""
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a word stands in the page's text now: line from 1, offsets in that line."""
+
+    line: int
+    start: int
+    end: int
+
+
+def place_of(edits: list[dict], index: int) -> Place:
+    """Where edit `index` stands in the page's text now: its offsets in the OCR's line moved by
+    the edits before it on that line (a rejected one gave the OCR's word back: no move), as long
+    as the word it left there (the OCR's, in the archive's form, if it was rejected)."""
+    edit = edits[index]
+    shift = sum(
+        len(e["after"]) - len(e["before"])
+        for e in edits
+        if e["line"] == edit["line"] and e["start"] < edit["start"] and not _rejected(e)
+    )
+    start = edit["start"] + shift
+    return Place(edit["line"], start, start + len(shown_word(edit)))
+
+
+def shown_word(edit: dict) -> str:
+    """The word an edit left in the page's text."""
+    return normalize(edit["before"]) if _rejected(edit) else edit["after"]
+
+
+def _rejected(edit: dict) -> bool:
+    return edit.get("reviewed") == "rejected"
 
 
 def decide(session: Session, page: Page, number: int, decision: str, actor: str) -> dict:
@@ -68,15 +102,9 @@ def _undo(text: str, edits: list[dict], index: int) -> str:
     edit = edits[index]
     lines = text.split("\n")
     line = lines[edit["line"] - 1]
-    shift = sum(
-        len(e["after"]) - len(e["before"])
-        for e in edits
-        if e["line"] == edit["line"]
-        and e["start"] < edit["start"]
-        and e.get("reviewed") != "rejected"
-    )
-    start = edit["start"] + shift
-    found = line[start : start + len(edit["after"])]
+    place = place_of(edits, index)  # not rejected yet: the repair's word stands there
+    start = place.start
+    found = line[start : place.end]
     if normalize(found) != normalize(edit["after"]):
         raise ReviewError(
             f"the page's text no longer holds {edit['after']!r} where edit {index + 1} put it"
