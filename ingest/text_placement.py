@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sohoa.search.highlight import WordFinder
+
 Box = tuple[int, int, int, int]  # left, top, right, bottom
 
 
@@ -39,10 +41,11 @@ def placed_lines(words: list[dict], raw_text: str, text: str) -> list[list[Place
     new_lines = _lines(text)
     if len(new_lines) != len(raw_lines):
         new_lines = raw_lines
-    finder = _WordFinder(words)
+    finder = WordFinder(words)
     placed = []
     for raw, new in zip(raw_lines, new_lines, strict=True):
-        boxes = [box for token in raw.split() if (box := finder.find(token)) is not None]
+        found = [index for token in raw.split() if (index := finder.find(token)) is not None]
+        boxes = [_corners(words[index]["box"]) for index in found]
         line = _place(new.split(), boxes)
         if line:
             placed.append(line)
@@ -61,6 +64,12 @@ def _place(parts: list[str], boxes: list[Box]) -> list[PlacedWord]:
     return [PlacedWord(" ".join(parts), _union(boxes))]
 
 
+def _corners(box: list[int]) -> Box:
+    """An OCR box [left, top, width, height] as its corners."""
+    left, top, width, height = box
+    return (left, top, left + width, top + height)
+
+
 def _union(boxes: list[Box]) -> Box:
     return (
         min(b[0] for b in boxes),
@@ -68,22 +77,3 @@ def _union(boxes: list[Box]) -> Box:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
-
-
-class _WordFinder:
-    """Finds each OCR word once, by its text, searching on from the last word found."""
-
-    def __init__(self, words: list[dict]):
-        self.words = words
-        self.used = [False] * len(words)
-        self.cursor = 0
-
-    def find(self, token: str) -> Box | None:
-        count = len(self.words)
-        for step in range(count):
-            i = (self.cursor + step) % count
-            if not self.used[i] and self.words[i]["text"] == token:
-                self.used[i], self.cursor = True, i + 1
-                left, top, width, height = self.words[i]["box"]
-                return (left, top, left + width, top + height)
-        return None

@@ -45,7 +45,7 @@ def repaired_words(words: list[dict], raw_text: str, text: str) -> dict[int, str
     raw_lines, new_lines = _lines(raw_text), _lines(text)
     if len(raw_lines) != len(new_lines):
         return {}
-    finder = _WordFinder(words)
+    finder = WordFinder(words)
     repaired: dict[int, str] = {}
     for raw, new in zip(raw_lines, new_lines, strict=True):
         found = [index for token in raw.split() if (index := finder.find(token)) is not None]
@@ -59,7 +59,7 @@ def raw_token_words(words: list[dict], raw_text: str) -> dict[tuple[int, int], i
     """(line from 1, offset of the token in that line of `raw_text`) → the index of the OCR
     word it is, for every whitespace-separated token found among the `words`: where a repair
     edit (whose place is in the raw text's line) stands on the page image."""
-    finder = _WordFinder(words)
+    finder = WordFinder(words)
     found: dict[tuple[int, int], int] = {}
     for number, line in enumerate(raw_text.split("\n"), start=1):
         for match in re.finditer(r"\S+", line):
@@ -77,9 +77,10 @@ def _lines(text: str) -> list[str]:
     return [line for line in text.split("\n") if line.strip()]
 
 
-class _WordFinder:
+class WordFinder:
     """Finds each OCR word once, by its text, searching on from the last word found (among
-    repeated words, the one next in reading order)."""
+    repeated words, the one next in reading order). Also how `ingest.text_placement` puts the
+    repaired words on the PDF/A copy's boxes."""
 
     def __init__(self, words: list[dict]):
         self.texts = [word.get("text", "") for word in words]
