@@ -63,15 +63,13 @@ class AuthorisedRoute(APIRoute):
 async def authorise(request: Request, path: str) -> None:
     """Identify the request and check its role may do this; sets `request.state.user`."""
     permission = permissions.needed(request.method, path)
-    request.state.user = None
-    if permission == permissions.PUBLIC:
-        request.state.user = await run_in_threadpool(_identify, request)
-        return
     signed = await run_in_threadpool(_identify, request)
+    request.state.user = signed.user if signed else None  # a public page knows them too
+    request.state.csrf = signed.csrf if signed else None
+    if permission == permissions.PUBLIC:
+        return
     if signed is None:
         raise NotSignedIn()
-    request.state.user = signed.user
-    request.state.csrf = signed.csrf
     if not permissions.allows(signed.user.role, permission):
         raise Forbidden(f"the {signed.user.role} role may not do this ({permission})")
     if signed.csrf is not None and request.method not in SAFE_METHODS:

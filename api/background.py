@@ -30,8 +30,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from sohoa.api import objects
+from sohoa.api.deps import sign_trail
 from sohoa.api.upload import Upload
-from sohoa.archive import checkpoints, keys
 from sohoa.archive.ingest_lock import IngestRunning
 from sohoa.archive.models import Batch, utcnow
 from sohoa.archive.settings import Settings
@@ -197,7 +197,7 @@ class Ingests:
             self._update(state, batch_id=report.batch_id)
             self._end(state, "done")
         finally:
-            self._seal()
+            sign_trail(self.settings, self.engine)
 
     def _run(self, settings: Settings, state: _State):
         index = ready_index(open_index(settings), self.engine)  # a switched engine is seen
@@ -220,12 +220,6 @@ class Ingests:
         with self._lock:
             for name, value in changes.items():
                 setattr(upload, name, value)
-
-    def _seal(self) -> None:
-        try:
-            checkpoints.seal_archive(self.settings, self.engine)
-        except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-            log.error("the trail was not signed: %s", error)
 
     def _requeue_leftovers(self) -> None:
         """Uploads a stopped server had queued or was ingesting are queued again; folders of

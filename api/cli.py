@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -32,6 +31,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from sohoa.api import auditing, cli_users, objects
+from sohoa.api.cli_output import err, fail, out, seal, sealed_archive
 from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, corrections, keys, records, trail
 from sohoa.archive.database import open_database
@@ -69,8 +69,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 # Options `ingest` and `watch` share.
 WorkersOption = Annotated[int | None, typer.Option(help="pages OCR'd at once (default: cores)")]
@@ -110,8 +108,8 @@ def ingest(
     where it stopped; files already done are not read again."""
     settings = Settings()
     if not paths and not retry_failed:
-        _fail("give the files or folders to ingest (or --retry-failed)")
-    with _sealed_archive(settings) as engine, _IngestProgress() as progress:
+        fail("give the files or folders to ingest (or --retry-failed)")
+    with sealed_archive(settings) as engine, _IngestProgress() as progress:
         ingester = Ingester(
             settings,
             engine,
@@ -128,12 +126,12 @@ def ingest(
         try:
             report = ingester.run(paths)
         except IngestRunning as error:
-            _fail(str(error))
+            fail(str(error))
         except OcrUnavailable as error:
             err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
             raise typer.Exit(2) from None
         except ProcedureError as error:
-            _fail(str(error))
+            fail(str(error))
         except KeyboardInterrupt:
             err.print(
                 "[yellow]sohoa: interrupted.[/yellow] Every file finished is kept. Run the same "
@@ -180,7 +178,7 @@ def watch(
     to FOLDER/.done/, failed ones to FOLDER/.failed/ with NAME.error.txt saying why. Each file's
     outcome is a line on stderr; Ctrl-C stops between batches."""
     if not folder.is_dir():
-        _fail(f"{folder} is not a folder")
+        fail(f"{folder} is not a folder")
     settings = Settings()
     try:
         check_tesseract(settings.ocr_lang)
@@ -188,13 +186,13 @@ def watch(
         err.print(f"[red]sohoa: cannot run OCR.[/red] {error}")
         raise typer.Exit(2) from None
     stop = threading.Event()
-    with _sealed_archive(settings) as engine:
+    with sealed_archive(settings) as engine:
         if procedure is not None:
             with Session(engine) as session:
                 try:
                     procedure = registry.in_force(session, procedure).code
                 except ProcedureError as error:
-                    _fail(str(error))
+                    fail(str(error))
         _ready_index(settings, engine)
 
         def ingest_batch(paths: list[str]) -> BatchReport:
@@ -213,7 +211,7 @@ def watch(
                     )
                     return ingester.run(paths)
             finally:
-                _seal(settings, engine)
+                seal(settings, engine)
 
         _log(f"watching {folder}: a file is taken once unchanged for {settle:g} s")
         try:
@@ -274,7 +272,7 @@ def search(
     try:
         results = index.search(query, limit=limit, offset=max(page - 1, 0) * limit, sort=sort)
     except QueryError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         _print_json(objects.search_results(results))
         return
@@ -330,7 +328,7 @@ def show(
     """Show one document: its record and the text of every page (reading a restricted record
     is an event of the trail)."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         detail = objects.document_detail(session, document_id, settings.trail_actor, "cli")
     if detail is None:
         err.print(f"[red]sohoa: no document with id {document_id}[/red]")
@@ -369,17 +367,17 @@ def pdf(
     (searchable and selectable in any PDF viewer) and the record's metadata. A missing,
     damaged or outdated copy is made again first, from the original."""
     settings = Settings()
-    with _sealed_archive(settings) as engine:
+    with sealed_archive(settings) as engine:
         try:
             copy, detail = objects.preservation_copy(
                 settings, engine, document_id, settings.trail_actor, "cli"
             )
         except (objects.NoSuchDocument, ValueError, PreservationError) as error:
-            _fail(str(error))
+            fail(str(error))
         try:
             shutil.copyfile(copy, out_file)
         except OSError as error:
-            _fail(f"cannot write {out_file}: {error.strerror or error}")
+            fail(f"cannot write {out_file}: {error.strerror or error}")
     if as_json:
         _print_json({"document_id": document_id, "out": str(out_file), **detail})
         return
@@ -407,7 +405,7 @@ def edit(
     2024-07-15, 2024-07 or 2024 (15/7/2024 is converted); a doc_type is a Decree 30 type,
     with or without diacritics ("ke hoach")."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.edit_metadata(
                 session,
@@ -417,7 +415,7 @@ def edit(
                 settings.trail_actor,
             )
         except (objects.NoSuchDocument, ValueError) as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(done.metadata)
         return
@@ -481,13 +479,7 @@ def _read_input(file: str | None) -> bytes:
         with open(file, "rb") as handle:
             return handle.read()
     except OSError as error:
-        _fail(f"cannot read {file}: {error.strerror or error}")
-
-
-def _fail(message: str) -> NoReturn:
-    """Say what went wrong on one line of stderr (never wrapped) and exit with status 1."""
-    err.print(f"[red]sohoa: {escape(message)}[/red]", soft_wrap=True)
-    raise typer.Exit(1)
+        fail(f"cannot read {file}: {error.strerror or error}")
 
 
 @app.command()
@@ -511,7 +503,7 @@ def reindex(
     archive moves to that engine once its index is complete."""
     settings = Settings()
     if search_engine is not None and search_engine not in ENGINES:
-        _fail(f"--engine must be one of {', '.join(ENGINES)}, not {search_engine!r}")
+        fail(f"--engine must be one of {', '.join(ENGINES)}, not {search_engine!r}")
     engine = open_database(settings)
     with _bar("indexing pages") as progress:
         index = _open_index(settings, search_engine)
@@ -560,9 +552,9 @@ def doctor(
             reread = _reread(settings, engine, index)
             checkup.repair(settings, engine, index, findings, reread, settings.trail_actor)
         except (IngestRunning, OcrUnavailable) as error:
-            _fail(str(error))
+            fail(str(error))
         finally:
-            _seal(settings, engine)
+            seal(settings, engine)
     left = [f for f in findings if not f.repaired]
     if as_json:
         _print_json({"ok": not left, "findings": [objects.finding(f) for f in findings]})
@@ -682,9 +674,9 @@ def _copying(description: str, copy, cannot: str):
         with _bar(description) as progress:
             done = copy(progress)
     except backups.BackupError as error:
-        _fail(str(error))
+        fail(str(error))
     except OSError as error:
-        _fail(f"{cannot}: {error.strerror or error}")
+        fail(f"{cannot}: {error.strerror or error}")
     for note in done.notes:
         err.print(f"[yellow]sohoa: {escape(note)}[/yellow]", soft_wrap=True)
     return done
@@ -735,28 +727,6 @@ def restore_archive(
         raise typer.Exit(1)
 
 
-@contextmanager
-def _sealed_archive(settings: Settings) -> Iterator[Engine]:
-    """The archive's database, for work that may append events, with its procedure registry
-    seeded (a new archive's first command); when the work ends, however it ends, the trail is
-    sealed with a signed checkpoint."""
-    engine = open_database(settings)
-    try:
-        with Session(engine) as session:
-            if registry.ensure_seeded(session):
-                session.commit()
-        yield engine
-    finally:
-        _seal(settings, engine)
-
-
-def _seal(settings: Settings, engine: Engine) -> None:
-    try:
-        checkpoints.seal_archive(settings, engine)
-    except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-        err.print(f"[red]sohoa: the trail was not signed: {escape(str(error))}[/red]")
-
-
 def _ready_index(settings: Settings, engine, start_up: bool = True) -> SearchIndex:
     """The search index, rebuilt from the database first (with a message and progress on
     stderr) when it is missing, unreadable or of an older format; at a command's `start_up`,
@@ -785,7 +755,7 @@ def _open_index(settings: Settings, search_engine: str | None = None) -> SearchI
     try:
         return open_index(settings, search_engine)
     except EngineMissing as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 class _bar:
@@ -879,7 +849,7 @@ def review_repair(
         out.print(f"{len(flagged)} edit(s) to review.")
         return
     if where is None or decision is None:
-        _fail(
+        fail(
             "give PAGE EDIT and accept, reject or correct WORD, or DOC alone to list the "
             "edits to review"
         )
@@ -887,10 +857,10 @@ def review_repair(
         _correct_word(settings, document_id, page, where, word, as_json)
         return
     if word is not None:
-        _fail("only correct takes a WORD")
+        fail("only correct takes a WORD")
     if not where.isdigit():
-        _fail(f"EDIT is an edit number for {decision}, not {where!r}")
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+        fail(f"EDIT is an edit number for {decision}, not {where!r}")
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.review_edit(
                 session,
@@ -902,7 +872,7 @@ def review_repair(
                 settings.trail_actor,
             )
         except (objects.NoSuchDocument, ValueError) as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(done)
         return
@@ -922,7 +892,7 @@ def _correct_word(
 ) -> None:
     """`sohoa review DOC PAGE EDIT|LINE:START[-END] correct WORD`."""
     if word is None:
-        _fail("give the WORD the paper says after correct")
+        fail("give the WORD the paper says after correct")
     if where.isdigit():
         place = objects.WordPlace(edit=int(where))
     elif found := _PLACE.fullmatch(where):
@@ -931,8 +901,8 @@ def _correct_word(
             line=int(line), start=int(start), end=None if end is None else int(end)
         )
     else:
-        _fail(f"EDIT is an edit number or LINE:START[-END], not {where!r}")
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+        fail(f"EDIT is an edit number or LINE:START[-END], not {where!r}")
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.correct_word(
                 session,
@@ -944,7 +914,7 @@ def _correct_word(
                 settings.trail_actor,
             )
         except (objects.NoSuchDocument, ValueError) as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(done)
         return
@@ -967,7 +937,7 @@ def set_access(
     """Open or restrict a record (tài liệu hạn chế sử dụng): every reading of a restricted
     record is then an event of the trail, with who and when."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             done = objects.change_access(
                 session,
@@ -978,7 +948,7 @@ def set_access(
                 reason,
             )
         except (objects.NoSuchDocument, ValueError) as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(done)
         return
@@ -1010,7 +980,7 @@ def unlink(
 
 def _change_link(document_id: int, code: str, reason: str, linked: bool, as_json: bool) -> None:
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             codes = objects.change_link(
                 session,
@@ -1022,7 +992,7 @@ def _change_link(document_id: int, code: str, reason: str, linked: bool, as_json
                 linked,
             )
         except (LinkError, ProcedureError) as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json({"document_id": document_id, "procedures": codes})
         return
@@ -1049,7 +1019,7 @@ def procedures_list(
 ) -> None:
     """The procedures (newest version of each) and how many records prove each."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         rows = objects.procedure_list(session, everything)
     if as_json:
         _print_json(rows)
@@ -1079,11 +1049,11 @@ def procedures_show(
     """One procedure: its version in force (or the one asked for), every version, and the
     records linked to it."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             detail = objects.procedure_detail(session, code, version)
         except ProcedureError as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(detail)
         return
@@ -1197,7 +1167,7 @@ def procedures_apply_rules(
     """Run the linking rules over every record again (after adding a procedure or revising its
     keywords): link what now matches, never what a person unlinked. Each link is an event."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         index = None if dry_run else _ready_index(settings, engine)
         made = objects.link_by_rules(session, index, settings.trail_actor, dry_run)
     if as_json:
@@ -1215,11 +1185,11 @@ def procedures_apply_rules(
 
 def _change_procedure(change, as_json: bool) -> None:
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             row = change(session, settings.trail_actor)
         except ProcedureError as error:
-            _fail(str(error))
+            fail(str(error))
         session.commit()
         shown = objects.procedure(row)
     if as_json:
@@ -1242,7 +1212,7 @@ def _retention_years(text: str) -> int | None:
     if text.strip().lower() in ("permanent", "vinh vien", "vĩnh viễn"):
         return None
     if not text.strip().isdigit():
-        _fail(f"--retention is a number of years or 'permanent', not {text!r}")
+        fail(f"--retention is a number of years or 'permanent', not {text!r}")
     return int(text)
 
 
@@ -1260,9 +1230,9 @@ def export(
     """Export records as a BagIt bag: originals, texts, metadata, and their events
     (PREMIS-style) with inclusion proofs and the signed checkpoint, so the bag proves itself."""
     if (procedure is None) == (batch is None):
-        _fail("say what to export: --procedure CODE or --batch ID (one of them)")
+        fail("say what to export: --procedure CODE or --batch ID (one of them)")
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
+    with sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
         checkpoints.seal_archive(settings, engine)  # the bag proves every event so far
         try:
             done = auditing.export_bag(
@@ -1275,9 +1245,9 @@ def export(
                 where={"folder": str(folder.resolve())},
             )
         except (ProcedureError, export_records.ExportError) as error:
-            _fail(str(error))
+            fail(str(error))
         except OSError as error:
-            _fail(f"cannot write {folder}: {error.strerror or error}")
+            fail(f"cannot write {folder}: {error.strerror or error}")
         session.commit()
     summary = {
         "path": str(done.path),
@@ -1318,18 +1288,18 @@ def audit_report(
     first = _day(start, "--from") if start else None
     last = _day(end, "--to") if end else None
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
+    with sealed_archive(settings) as engine, Session(engine, expire_on_commit=False) as session:
         checkpoints.seal_archive(settings, engine)  # the report proves every event so far
         try:
             built = auditing.audit_report(
                 session, settings, code, first, last, settings.trail_actor
             )
         except ProcedureError as error:
-            _fail(str(error))
+            fail(str(error))
         try:
             report.write(built, out_file)
         except OSError as error:
-            _fail(f"cannot write {out_file}: {error.strerror or error}")
+            fail(f"cannot write {out_file}: {error.strerror or error}")
         session.commit()
     verdict = "verifies" if built.verification.ok else "does NOT verify"
     out.print(
@@ -1385,7 +1355,7 @@ def retention_dispose(
     """Dispose of a record past its retention: its original and text are destroyed, a
     tombstone (what, when, who, why) and an event are kept for good."""
     settings = Settings()
-    with _sealed_archive(settings) as engine, Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         try:
             tombstone = objects.dispose_document(
                 session,
@@ -1397,7 +1367,7 @@ def retention_dispose(
                 date.today(),
             )
         except RetentionError as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(tombstone)
         return
@@ -1415,7 +1385,7 @@ def _day(text: str | None, option: str = "--on") -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        _fail(f"{option} is a day as YYYY-MM-DD, not {text!r}")
+        fail(f"{option} is a day as YYYY-MM-DD, not {text!r}")
 
 
 trail_app = typer.Typer(
@@ -1471,15 +1441,15 @@ def trail_checkpoint(
     auditor to keep outside the archive; `trail verify --against FILE` checks it later."""
     settings = Settings()
     engine = open_database(settings)
-    _seal(settings, engine)
+    seal(settings, engine)
     with Session(engine) as session:
         latest = checkpoints.latest(session)
     if latest is None:
-        _fail("the trail is empty: there is nothing to checkpoint yet")
+        fail("the trail is empty: there is nothing to checkpoint yet")
     try:
         out_file.write_text(latest.note, encoding="utf-8")
     except OSError as error:
-        _fail(f"cannot write {out_file}: {error.strerror or error}")
+        fail(f"cannot write {out_file}: {error.strerror or error}")
     key = _public_key(settings)
     out.print(
         f"Checkpoint of {latest.tree_size} event(s), root {latest.root}, written to {out_file}.\n"
@@ -1539,7 +1509,7 @@ def trail_proof(
         try:
             proof = objects.event_proof(session, seq)
         except LookupError as error:
-            _fail(str(error))
+            fail(str(error))
     if as_json:
         _print_json(proof)
         return
@@ -1564,14 +1534,14 @@ def _public_key(settings: Settings) -> keys.PublicKey | None:
     try:
         return keys.load_public(settings.keys_dir)
     except keys.KeyProblem as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _read_text(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        _fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
+        fail(f"cannot read {path}: {getattr(error, 'strerror', None) or error}")
 
 
 def _print_verification(result) -> None:

@@ -12,23 +12,20 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session
 
 from sohoa.api import objects
-from sohoa.archive import checkpoints, keys, users
+from sohoa.api.cli_output import fail, out, sealed_archive
+from sohoa.archive import users
 from sohoa.archive.database import open_database
 from sohoa.archive.models import User
 from sohoa.archive.settings import Settings
 
 app = typer.Typer(help="People who sign in to the web app, and their roles.", no_args_is_help=True)
-out = Console()
-err = Console(stderr=True)
 
 RoleOption = Annotated[str, typer.Option(help=" | ".join(users.ROLES))]
 StdinOption = Annotated[
@@ -113,8 +110,7 @@ def ensure_admin(settings: Settings) -> tuple[str, str | None] | None:
     """The first admin of an archive with no user yet: named `admin`, with the password in
     `SOHOA_ADMIN_PASSWORD`, else a generated one. Returns (name, the generated password or
     None), or None when the archive already has users."""
-    engine = open_database(settings)
-    with Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         if users.has_users(session):
             return None
         generated = None if settings.admin_password else secrets.token_urlsafe(12)
@@ -122,7 +118,6 @@ def ensure_admin(settings: Settings) -> tuple[str, str | None] | None:
             session, "admin", "admin", settings.admin_password or generated, settings.trail_actor
         )
         session.commit()
-    _seal(settings, engine)
     return "admin", generated
 
 
@@ -130,18 +125,9 @@ def ensure_admin(settings: Settings) -> tuple[str, str | None] | None:
 def _accounts() -> Iterator[tuple[Session, str]]:
     """A session whose changes are committed and then sealed into the trail."""
     settings = Settings()
-    engine = open_database(settings)
-    with Session(engine) as session:
+    with sealed_archive(settings) as engine, Session(engine) as session:
         yield session, settings.trail_actor
         session.commit()
-    _seal(settings, engine)
-
-
-def _seal(settings: Settings, engine) -> None:
-    try:
-        checkpoints.seal_archive(settings, engine)
-    except (checkpoints.CheckpointError, keys.KeyProblem) as error:
-        err.print(f"[red]sohoa: the trail was not signed: {escape(str(error))}[/red]")
 
 
 def _password(from_stdin: bool) -> str:
@@ -149,14 +135,14 @@ def _password(from_stdin: bool) -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = typer.prompt("password", hide_input=True)
     if typer.prompt("again", hide_input=True) != first:
-        _fail("the two passwords differ")
+        fail("the two passwords differ")
     return first
 
 
 def _found(session: Session, name: str) -> User:
     user = users.find(session, name)
     if user is None:
-        _fail(f"no user named {name!r} (sohoa user list)")
+        fail(f"no user named {name!r} (sohoa user list)")
     return user
 
 
@@ -164,9 +150,4 @@ def _checked(change):
     try:
         return change()
     except users.AccountError as error:
-        _fail(str(error))
-
-
-def _fail(message: str) -> NoReturn:
-    err.print(f"[red]sohoa: {escape(message)}[/red]", soft_wrap=True)
-    raise typer.Exit(1)
+        fail(str(error))

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
@@ -19,6 +20,7 @@ from sohoa.api.auth import may
 from sohoa.api.errors import Forbidden
 from sohoa.archive import checkpoints, keys
 from sohoa.archive.models import Document, User
+from sohoa.archive.settings import Settings
 from sohoa.search import SearchIndex, chosen_engine, open_index, ready_index
 
 log = logging.getLogger("sohoa")
@@ -35,10 +37,15 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 def seal(request: Request) -> None:
-    """Sign a checkpoint over the trail's new events; a failure is logged, never shown."""
-    state = request.app.state
+    """Sign a checkpoint over the trail's new events (`sign_trail`)."""
+    sign_trail(request.app.state.settings, request.app.state.engine)
+
+
+def sign_trail(settings: Settings, engine: Engine) -> None:
+    """Sign a checkpoint over the trail's new events; in the server a failure is logged, never
+    shown to whoever made the change."""
     try:
-        checkpoints.seal_archive(state.settings, state.engine)
+        checkpoints.seal_archive(settings, engine)
     except (checkpoints.CheckpointError, keys.KeyProblem) as error:
         log.error("the trail was not signed: %s", error)
 

@@ -295,12 +295,7 @@ def _document_page(session: Session, document_id: int, number: int) -> tuple[Doc
     document = session.get(Document, document_id)
     if document is None:
         raise NoSuchDocument(f"no document with id {document_id}")
-    page = session.exec(
-        select(Page).where(Page.document_id == document_id, Page.number == number)
-    ).first()
-    if page is None:
-        raise NoSuchDocument(f"document #{document_id} has no page {number}")
-    return document, page
+    return document, _page(session, document_id, number)
 
 
 def preservation_object(session: Session, document: Document) -> dict[str, Any] | None:
