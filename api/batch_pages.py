@@ -16,7 +16,7 @@ from sqlmodel import Session
 from sohoa.api import auth, objects, templating
 from sohoa.api.auth import AuthorisedRoute, CurrentUser
 from sohoa.api.deps import LARGEST
-from sohoa.api.pages import NotFound
+from sohoa.api.errors import NotFound
 
 router = APIRouter(route_class=AuthorisedRoute, include_in_schema=False)
 

@@ -57,6 +57,15 @@ class Forbidden(Exception):
         self.message = message
 
 
+class NotFound(Exception):
+    """A web page about something that does not exist: the error page, 404, with a message for
+    people (the API's refusals are `HTTPException`s)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class ErrorDetail(BaseModel):
     code: str = Field(examples=["not_found"])
     message: str = Field(examples=["no document with id 7"])
@@ -74,6 +83,7 @@ def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(NotSignedIn, _not_signed_in)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(NotFound, _not_found)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(QueryError, _query_error)
@@ -113,6 +123,10 @@ async def _forbidden(request: Request, refusal: Forbidden) -> Response:
     if is_api(request):
         return error(403, CODES[403], refusal.message)
     return templating.page(request, "refused.html", status=403, message=refusal.message)
+
+
+async def _not_found(request: Request, missing: NotFound) -> Response:
+    return templating.page(request, "error.html", status=404, message=missing.message)
 
 
 async def _http_error(request: Request, refusal: HTTPException) -> Response:

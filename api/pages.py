@@ -23,6 +23,7 @@ from sqlmodel import Session
 from sohoa.api import auth, objects, templating
 from sohoa.api.auth import Actor, AuthorisedRoute, CurrentUser
 from sohoa.api.deps import LARGEST, Db, Index
+from sohoa.api.errors import NotFound
 from sohoa.api.marked_text import page_html
 from sohoa.archive import records
 from sohoa.archive.models import Document, User
@@ -201,17 +202,6 @@ def _readable(db: Session, document_id: int, user: User) -> Document:
     if document.access == "restricted" and not auth.may(user, "read-restricted"):
         raise auth.Forbidden(f"Tài liệu số {document_id} thuộc loại hạn chế tiếp cận.")
     return document
-
-
-class NotFound(Exception):
-    """A page about something that does not exist: the not-found page (404)."""
-
-    def __init__(self, message: str):
-        self.message = message
-
-
-async def not_found(request: Request, error: NotFound) -> Response:
-    return templating.page(request, "not_found.html", status=404, message=error.message)
 
 
 def _terms(q: str) -> list[str]:

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from sohoa.api import templating
 from sohoa.api.auth import Actor, AuthorisedRoute
 from sohoa.api.deps import LARGEST, Db
-from sohoa.api.pages import NotFound
+from sohoa.api.errors import NotFound
 from sohoa.archive import users
 from sohoa.archive.models import User
 

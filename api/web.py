@@ -97,7 +97,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=templating.STATIC), name="static")
     app.add_middleware(SecurityHeaders)
     errors.install(app)
-    app.add_exception_handler(pages.NotFound, pages.not_found)
     examples.install(app)
     auth.check_app(app)
     return app
