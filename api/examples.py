@@ -1,6 +1,6 @@
 """Examples in the API's OpenAPI description: real answers of the API over the bundled samples,
 recorded by `scripts/make_api_examples.py` into `examples.json` and put on each operation's
-success response when the description is made.
+success response when the description is made (routes give examples of their refusals only).
 
 `tests/test_api_examples.py` keeps them true: every example must have the fields the live
 answer has.
