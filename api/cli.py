@@ -30,7 +30,7 @@ from rich.text import Text
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from sohoa.api import auditing, cli_users, objects
+from sohoa.api import auditing, cli_scale, cli_users, objects
 from sohoa.api.cli_output import err, fail, out, seal, sealed_archive
 from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, corrections, keys, records, trail
@@ -80,7 +80,7 @@ ProcedureOption = Annotated[
     ),
 ]
 
-STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red"}
+STATUS_STYLE = {"ingested": "green", "duplicate": "yellow", "failed": "red", "queued": "cyan"}
 
 
 @app.command()
@@ -98,6 +98,10 @@ def ingest(
     workers: WorkersOption = None,
     procedure: ProcedureOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option("--no-wait", help="with SOHOA_BROKER_URL: return once the pages are queued"),
+    ] = False,
 ) -> None:
     """Store, OCR and index scanned files (PDF, TIFF, PNG, JPEG).
 
@@ -105,19 +109,27 @@ def ingest(
     about đánh giá nội bộ → QT-HT-02); `--procedure` links the whole batch as well.
 
     Stopped half-way (Ctrl-C, a crash, a power cut), the same command takes the batch up
-    where it stopped; files already done are not read again."""
+    where it stopped; files already done are not read again.
+
+    With SOHOA_BROKER_URL set, the pages are read by `sohoa worker` processes, on this machine
+    or others (docs/deployment.md): this command queues them and follows the batch to its end."""
     settings = Settings()
     if not paths and not retry_failed:
         fail("give the files or folders to ingest (or --retry-failed)")
     with sealed_archive(settings) as engine, _IngestProgress() as progress:
-        ingester = Ingester(
-            settings,
-            engine,
-            _ready_index(settings, engine),
-            workers=workers or settings.workers,
-            progress=progress,
-            procedure=procedure,
-        )
+        if settings.broker_url:
+            ingester = cli_scale.queued_ingester(
+                settings, engine, not no_wait, progress=progress, procedure=procedure
+            )
+        else:
+            ingester = Ingester(
+                settings,
+                engine,
+                _ready_index(settings, engine),
+                workers=workers or settings.workers,
+                progress=progress,
+                procedure=procedure,
+            )
         if retry_failed:
             paths = [*(paths or []), *_failed_files(ingester)]
             if not paths:
@@ -1394,6 +1406,7 @@ trail_app = typer.Typer(
 )
 app.add_typer(trail_app, name="trail")
 app.add_typer(cli_users.app, name="user")
+app.command()(cli_scale.worker)
 
 
 @trail_app.command("verify")
@@ -1650,9 +1663,10 @@ def _print_ingest_table(files: list[FileOutcome]) -> None:
         )
     out.print(table)
     counts = {s: sum(1 for f in files if f.status == s) for s in STATUS_STYLE}
+    queued = f", {counts['queued']} queued for workers" if counts["queued"] else ""
     out.print(
         f"{counts['ingested']} ingested, {counts['duplicate']} duplicate(s), "
-        f"{counts['failed']} failed."
+        f"{counts['failed']} failed{queued}."
     )
 
 

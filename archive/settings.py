@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(
         None, description="the first admin's password (`sohoa serve`, when there is no user yet)"
     )
+    broker_url: str | None = Field(
+        None,
+        description="Redis URL of the Celery broker: OCR runs on `sohoa worker` machines, one "
+        "page per task (docs/deployment.md); unset, ingest runs in-process",
+    )
+    task_redelivery: float = Field(
+        900,
+        gt=0,
+        description="seconds after which a page task whose worker died (never acknowledged) is "
+        "given to another worker; keep it above a page's time limit",
+    )
     secure_cookies: bool = Field(
         False, description="session cookies only over HTTPS (set it behind a TLS proxy)"
     )

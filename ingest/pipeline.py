@@ -122,7 +122,7 @@ class Ingester:
 
     settings: Settings
     engine: Engine
-    index: SearchIndex
+    index: SearchIndex | None  # None: a coordinator's, which leaves the index to its writer
     workers: int = 1
     progress: Progress = field(default_factory=NoProgress)
     procedure: str | None = None  # the code every document of the batch is linked to
@@ -180,7 +180,8 @@ class Ingester:
         """What a killed ingest left: rendered pages, half-copied originals, and documents saved
         but not yet indexed. Only ever run under the ingest lock: nothing else writes these."""
         clear_scratch(self.settings)
-        catch_up(self.index, self.engine)
+        if self.index is not None:
+            catch_up(self.index, self.engine)
         self._preserve_pending()
 
     def _preserve_pending(self) -> None:
@@ -214,7 +215,7 @@ class Ingester:
                     started = self._begin_file(job, item, pool)
                 except Exception as error:  # an unforeseen file must not stop the batch
                     started = self._fail(
-                        job.id, FileOutcome(item.name, "failed"), _unexpected(error)
+                        job.id, FileOutcome(item.name, "failed"), unexpected(error)
                     )
                 if isinstance(started, FileOutcome):
                     self._report(outcomes, job.id, started)
@@ -302,26 +303,34 @@ class Ingester:
         return outcome
 
     def _finish_batch(self, batch_id: int, taken: set[int]) -> None:
-        """Close the batch. A job of it that this run did not take (its file was gone when the
-        batch was taken up again) is failed, so the batch never ends with a file unaccounted."""
+        """Close the batch, failing its jobs this run did not take (`_fail_untaken`)."""
         with Session(self.engine) as session:
-            for job in _jobs_of(session, batch_id):
-                if job.state == "pending" and job.id not in taken:
-                    job.state, job.updated = "failed", utcnow()
-                    job.error = "the file was no longer there when the batch was taken up again"
-                    self._event(
-                        session,
-                        "ingest.failed",
-                        "ingest_job",
-                        job.id,
-                        {"name": job.path, "sha256": job.sha256, "error": job.error},
-                    )
-            batch = session.get(Batch, batch_id)
-            batch.finished = utcnow()
-            states = session.exec(select(IngestJob.state).where(IngestJob.batch_id == batch_id))
-            counts = dict(Counter(states))
-            self._event(session, "batch.finished", "batch", batch_id, {"files": counts})
+            self._fail_untaken(session, batch_id, taken)
+            self._close_batch(session, batch_id)
             session.commit()
+
+    def _fail_untaken(self, session: Session, batch_id: int, taken: set[int]) -> None:
+        """A job of the batch that this run did not take (its file was gone when the batch was
+        taken up again) is failed, so the batch never ends with a file unaccounted."""
+        for job in _jobs_of(session, batch_id):
+            if job.state == "pending" and job.id not in taken:
+                job.state, job.updated = "failed", utcnow()
+                job.error = "the file was no longer there when the batch was taken up again"
+                self._event(
+                    session,
+                    "ingest.failed",
+                    "ingest_job",
+                    job.id,
+                    {"name": job.path, "sha256": job.sha256, "error": job.error},
+                )
+
+    def _close_batch(self, session: Session, batch_id: int) -> None:
+        """Mark the batch finished, with its count of files by how they ended."""
+        batch = session.get(Batch, batch_id)
+        batch.finished = utcnow()
+        states = session.exec(select(IngestJob.state).where(IngestJob.batch_id == batch_id))
+        counts = dict(Counter(states))
+        self._event(session, "batch.finished", "batch", batch_id, {"files": counts})
 
     def _count_duplicate_pages(self, outcomes) -> None:
         """A duplicate met while its twin was still being read learns its page count at the end."""
@@ -348,30 +357,11 @@ class Ingester:
     # -- one file: hash, identify, store, render, queue its pages ---------------------------
 
     def _begin_file(self, job: IngestJob, item: FoundFile, pool: ThreadPoolExecutor):
+        taken = self._take(job, item)
+        if isinstance(taken, FileOutcome):
+            return taken
+        outcome, kind = taken
         job_id = job.id
-        if item.error:
-            return self._fail(job_id, FileOutcome(item.name, "failed"), item.error)
-        outcome = FileOutcome(item.name, "failed")
-        try:
-            outcome.sha256 = storage.sha256_of(item.path)
-            given_up = self._given_up(job, outcome.sha256)
-            if given_up is not None:
-                return self._fail(job_id, outcome, given_up, tried=False)
-            kind, mime = identify(item.path)
-        except UnsupportedFile as error:
-            return self._fail(job_id, outcome, str(error))
-        except OSError as error:
-            return self._fail(job_id, outcome, f"cannot read the file: {error.strerror or error}")
-        disposed = self._disposed(outcome.sha256)
-        if disposed is not None:
-            return self._fail(job_id, outcome, disposed)
-        duplicate_of = self._duplicate_of(outcome.sha256)
-        if duplicate_of is not None:
-            return self._duplicate(job_id, outcome, duplicate_of)
-        try:
-            outcome.document_id = self._store(job_id, item, outcome.sha256, mime)
-        except (OSError, storage.StorageError) as error:
-            return self._fail(job_id, outcome, f"cannot store the original: {error}")
         work_dir = self.settings.work_dir / f"job-{job_id}"
         try:
             pages = rasterize(
@@ -406,6 +396,36 @@ class Ingester:
         for future in futures:
             future.add_done_callback(self._page_read)
         return _InWork(job_id, outcome, pages, futures, work_dir)
+
+    def _take(self, job: IngestJob, item: FoundFile) -> FileOutcome | tuple[FileOutcome, str]:
+        """Hash, identify and store one file: its outcome, if that settles it (unreadable, of a
+        kind sohoa does not take, given up, disposed of, a duplicate); else the outcome of its
+        stored document, still to be read, and its kind (`identify`)."""
+        job_id = job.id
+        if item.error:
+            return self._fail(job_id, FileOutcome(item.name, "failed"), item.error)
+        outcome = FileOutcome(item.name, "failed")
+        try:
+            outcome.sha256 = storage.sha256_of(item.path)
+            given_up = self._given_up(job, outcome.sha256)
+            if given_up is not None:
+                return self._fail(job_id, outcome, given_up, tried=False)
+            kind, mime = identify(item.path)
+        except UnsupportedFile as error:
+            return self._fail(job_id, outcome, str(error))
+        except OSError as error:
+            return self._fail(job_id, outcome, f"cannot read the file: {error.strerror or error}")
+        disposed = self._disposed(outcome.sha256)
+        if disposed is not None:
+            return self._fail(job_id, outcome, disposed)
+        duplicate_of = self._duplicate_of(outcome.sha256)
+        if duplicate_of is not None:
+            return self._duplicate(job_id, outcome, duplicate_of)
+        try:
+            outcome.document_id = self._store(job_id, item, outcome.sha256, mime)
+        except (OSError, storage.StorageError) as error:
+            return self._fail(job_id, outcome, f"cannot store the original: {error}")
+        return outcome, kind
 
     def _given_up(self, job: IngestJob, sha256: str) -> str | None:
         """Why a file is not tried again: it failed, or stopped the ingest, on every one of its
@@ -498,7 +518,7 @@ class Ingester:
             if linked is not None:
                 owe(session, document_id)
             session.commit()
-            if linked is not None:
+            if linked is not None and self.index is not None:
                 pay(self.index, session, [document_id])
         return outcome
 
@@ -552,7 +572,7 @@ class Ingester:
                 try:
                     outcome = self._save(work)
                 except Exception as error:  # e.g. the index is locked: the file is taken again
-                    outcome = self._fail(work.job_id, work.outcome, _unexpected(error))
+                    outcome = self._fail(work.job_id, work.outcome, unexpected(error))
                 if work.copy is None:
                     self._report(outcomes, work.job_id, outcome)
                 else:
@@ -599,7 +619,7 @@ class Ingester:
             error = future.exception()
             if isinstance(error, (OcrTimeout, OcrFailed)):  # the page kept, marked, without text
                 unread[image.number] = str(error)
-                texts.append(_not_read(image, getattr(error, "preparation", None)))
+                texts.append(not_read(image, getattr(error, "preparation", None)))
             elif error is not None:
                 return self._fail(
                     work.job_id, work.outcome, f"page {image.number}: OCR failed: {error}"
@@ -610,16 +630,34 @@ class Ingester:
         # Repaired and described before the transaction opens: SQLite's write lock is not held
         # while they run.
         rows = [
-            _page_row(document_id, image, read, unread.get(image.number), self._dictionary)
+            page_row(document_id, image, read, unread.get(image.number), self._dictionary)
             for image, read in zip(work.pages, texts, strict=True)
         ]
         pages = [page for page, _ in rows]
-        metadata, problem = _described(rows[0][1], rows[-1][1])
+        description = described(rows[0][1], rows[-1][1])
+        self.commit_document(work.job_id, document_id, pages, description, replace_pages=True)
+        work.outcome.status, work.outcome.pages = "ingested", len(pages)
+        work.outcome.unread = unread
+        return work.outcome
+
+    def commit_document(
+        self,
+        job_id: int,
+        document_id: int,
+        pages: list[Page],
+        description: tuple[dict, str | None],
+        replace_pages: bool,
+    ) -> None:
+        """Save a read document in one transaction: its pages (in-process, `replace_pages`; a
+        worker stored them already, `ingest.finish`), an event for each step each page went
+        through, its record metadata and procedure links, its job's end; then index it."""
+        metadata, problem = description
         with Session(self.engine, expire_on_commit=False) as session:
-            session.exec(delete(Page).where(Page.document_id == document_id))
-            session.add_all(pages)
-            for page, read in zip(pages, texts, strict=True):
-                self._page_events(session, page, read.prepared)
+            if replace_pages:
+                session.exec(delete(Page).where(Page.document_id == document_id))
+                session.add_all(pages)
+            for page in pages:
+                self._page_events(session, page)
             document = session.get(Document, document_id)
             document.status, document.page_count, document.error = "ingested", len(pages), None
             owe(session, document_id)  # killed before `pay`, the next ingest indexes it
@@ -628,7 +666,7 @@ class Ingester:
             described = metadata if problem is None else {**metadata, "error": problem}
             self._event(session, "document.described", "document", document_id, described)
             self._link(session, document_id, metadata, pages[0].text)
-            job = session.get(IngestJob, work.job_id)
+            job = session.get(IngestJob, job_id)
             job.state, job.error, job.updated = "ingested", None, utcnow()
             self._event(
                 session,
@@ -638,10 +676,8 @@ class Ingester:
                 {"pages": len(pages), "batch_id": job.batch_id},
             )
             session.commit()
-            pay(self.index, session, [document_id])
-        work.outcome.status, work.outcome.pages = "ingested", len(pages)
-        work.outcome.unread = unread
-        return work.outcome
+            if self.index is not None:
+                pay(self.index, session, [document_id])
 
     def _preserve(self, outcome: FileOutcome, images: list[Path] | None = None) -> None:
         """Make the document's PDF/A preservation copy. A copy that cannot be made does not
@@ -652,7 +688,7 @@ class Ingester:
         except Exception as error:  # a damaged page image must not lose an ingested document
             outcome.preservation_error = _copy_error(error)
 
-    def _page_events(self, session, page: Page, prepared: list[str]) -> None:
+    def _page_events(self, session, page: Page) -> None:
         """Two steps, two events: what OCR read, then what repair changed in it. Repair gets its
         own event because it is its own step: re-running it on stored pages with a better model
         will add a `page.repaired` and no `page.recognized`, and an auditor counting machine-made
@@ -661,7 +697,7 @@ class Ingester:
             "page": page.number,
             "words": len(page.words),
             "confidence": page.confidence,
-            "prepared": prepared,
+            "prepared": page.preparation["steps"],
             "engine": "tesseract" if page.text_source.startswith("ocr") else "pdf-text-layer",
             "source": page.text_source,
             "lang": self.settings.ocr_lang,
@@ -678,17 +714,17 @@ class Ingester:
         )
 
 
-def _described(first: Layout, last: Layout) -> tuple[dict, str | None]:
+def described(first: Layout, last: Layout) -> tuple[dict, str | None]:
     """The record metadata, and what went wrong reading it, if anything. Metadata is read for
     people's convenience: a page it cannot make sense of leaves the fields empty, for a person
     to fill in, and never costs the document its place in the archive."""
     try:
         return describe(first, last), None
     except Exception as error:  # a bug in describe must not lose an OCR'd document
-        return empty_metadata(), _unexpected(error)
+        return empty_metadata(), unexpected(error)
 
 
-def _page_row(
+def page_row(
     document_id: int,
     image: PageImage,
     read: ReadPage,
@@ -733,7 +769,7 @@ def _text_layers(path: Path, kind: str, pages: list[PageImage]) -> list[list[dic
     return layers if layers is not None else [None] * len(pages)
 
 
-def _not_read(image: PageImage, preparation: Preparation | None) -> ReadPage:
+def not_read(image: PageImage, preparation: Preparation | None) -> ReadPage:
     """A page OCR gave up on (it hung past its time limit, or Tesseract crashed): stored with
     no text and its reason, so the document keeps its place and a person can see the gap. Its
     `preparation` says what was done to its image before OCR stopped (it may have been turned)."""
@@ -746,10 +782,10 @@ def _not_read(image: PageImage, preparation: Preparation | None) -> ReadPage:
 def _copy_error(error: Exception) -> str:
     if isinstance(error, preserve.PreservationError):
         return f"no preservation copy yet: {error}"
-    return f"no preservation copy yet: {_unexpected(error)}"
+    return f"no preservation copy yet: {unexpected(error)}"
 
 
-def _unexpected(error: Exception) -> str:
+def unexpected(error: Exception) -> str:
     message = str(error).strip().splitlines()
     return f"unexpected error: {type(error).__name__}: {message[0] if message else ''}"
 

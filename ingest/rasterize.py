@@ -82,6 +82,36 @@ def rasterize(
     return _rasterize_image(source, out_dir, limits, only)
 
 
+def count_pages(source: Path, kind: str, dpi: int, limits: Limits) -> int:
+    """How many pages `source` has, checked against the same limits `rasterize` applies, from
+    the headers only: what a coordinator needs to queue one task per page without rendering
+    any (`ingest.dispatch`). A file `rasterize` would refuse outright is refused here too."""
+    if kind == "pdf":
+        info = _pdf_info(source, limits.max_pages)
+        pages = int(info.get("Pages", 0))
+        if pages == 0:
+            raise RasterizeError("the PDF has no pages")
+        _check_page_count(pages, limits)
+        for number, (width, height) in enumerate(_pdf_page_sizes(info, pages), 1):
+            _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
+        return pages
+    try:
+        with Image.open(source) as image:
+            frames = getattr(image, "n_frames", 1)
+            _check_page_count(frames, limits)
+            for number in range(1, frames + 1):
+                image.seek(number - 1)
+                _check_pixels(number, image.width, image.height, limits)
+            return frames
+    except Image.DecompressionBombError as error:
+        raise RasterizeError(_bomb(error, limits)) from error
+    except UnidentifiedImageError as error:
+        raise RasterizeError("cannot read the image: its header is damaged") from error
+    except DAMAGED as error:
+        reason = _reason(error)
+        raise RasterizeError(f"cannot read the image (damaged or truncated): {reason}") from error
+
+
 def _rasterize_pdf(
     source: Path, out_dir: Path, dpi: int, limits: Limits, only: int | None = None
 ) -> list[PageImage]:

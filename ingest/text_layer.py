@@ -50,8 +50,21 @@ def read_layers(pdf: Path, pages: list[PageImage]) -> list[list[dict]] | None:
     ]
 
 
-def _pdftotext(pdf: Path, pages: int) -> str | None:
-    command = ["pdftotext", "-q", "-enc", "UTF-8", "-bbox-layout", "-l", str(pages), str(pdf), "-"]
+def read_layer(pdf: Path, page: PageImage) -> list[dict] | None:
+    """The text layer of one rendered page of `pdf` (a worker reads its page alone), like
+    `read_layers` gives it among the others."""
+    output = _pdftotext(pdf, 1, first=page.number)
+    layers = None if output is None else parse(output, page.dpi)
+    if not layers:
+        return None
+    return _on_page(layers[0], page.width, page.height)
+
+
+def _pdftotext(pdf: Path, pages: int, first: int = 1) -> str | None:
+    """pdftotext's word boxes of `pages` pages from page `first`."""
+    last = first + pages - 1
+    command = ["pdftotext", "-q", "-enc", "UTF-8", "-bbox-layout"]
+    command += ["-f", str(first), "-l", str(last), str(pdf), "-"]
     try:
         done = subprocess.run(
             command,

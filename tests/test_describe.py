@@ -127,6 +127,6 @@ def test_a_failure_to_describe_leaves_the_fields_empty_and_says_why(monkeypatch)
 
     monkeypatch.setattr(pipeline, "describe", broken)
     layout = read_layout(administrative_page(), WIDTH, HEIGHT)
-    metadata, problem = pipeline._described(layout, layout)
+    metadata, problem = pipeline.described(layout, layout)
     assert metadata == empty_metadata()
     assert problem == "unexpected error: RuntimeError: cannot read this page"
