@@ -47,7 +47,12 @@ def configure(settings: Settings) -> Celery:
     app.conf.update(
         broker_url=settings.broker_url,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.task_redelivery},
+        broker_transport_options={
+            "visibility_timeout": settings.task_redelivery,
+            # Look for tasks a dead worker held every 10 s (kombu's default: every 100 s).
+            "unacked_restore_interval": min(10, settings.task_redelivery),
+            "unacked_restore_throttle": 1,
+        },
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         task_ignore_result=True,
