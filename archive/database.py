@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 from sohoa.archive.settings import Settings
@@ -36,7 +36,10 @@ def write_lock(session: Session) -> None:
     """Hold the database's write lock from here to the end of the session's transaction, so
     what is read next is still true when it is written (waiting, if another process is
     writing, until it commits). Already writing in this transaction: the lock is held."""
-    connection = session.connection()
+    _lock(session.connection())
+
+
+def _lock(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return  # PostgreSQL: the unique constraints and row locks serve
     if not connection.connection.dbapi_connection.in_transaction:
@@ -44,8 +47,10 @@ def write_lock(session: Session) -> None:
 
 
 def migrate(engine: Engine) -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration, under the write lock: processes opening a new archive
+    at the same moment (a writer and its workers started together) migrate it once, in turn."""
     with engine.begin() as connection:
+        _lock(connection)
         command.upgrade(alembic_config(connection), "head")
 
 
