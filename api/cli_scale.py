@@ -32,21 +32,18 @@ def tasks_module():
 
 
 def queued_ingester(settings: Settings, engine, wait: bool, **options):
-    """The coordinator's ingester (`ingest.distributed.QueuedIngester`) over Celery, warning
-    when no worker or no writer is there to take its tasks yet."""
+    """The coordinator's ingester (`ingest.distributed.QueuedIngester`) over Celery; while it
+    waits, it says so if no worker or no writer is there to take its tasks."""
     from sohoa.ingest.distributed import QueuedIngester
 
     tasks = tasks_module()
     tasks.configure(settings)
+
+    def warn(message: str) -> None:
+        err.print(f"[yellow]sohoa: {message}.[/yellow]")
+
     queue = tasks.CeleryQueue()
-    listening = queue.consumers()
-    for name, start in ((tasks.PAGES, "sohoa worker"), (tasks.WRITER, "sohoa worker --writer")):
-        if name not in listening:
-            err.print(
-                f"[yellow]sohoa: no worker takes the {name} queue yet; its tasks wait in Redis "
-                f"until one starts (`{start}`).[/yellow]"
-            )
-    return QueuedIngester(settings, engine, None, queue=queue, wait=wait, **options)
+    return QueuedIngester(settings, engine, None, queue=queue, wait=wait, warn=warn, **options)
 
 
 def worker(

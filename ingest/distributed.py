@@ -25,6 +25,7 @@ keeps the trail's numbering strictly ordered whoever appends.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func
@@ -47,6 +48,7 @@ class Queue:
 
     def read_page(self, context: dict, number: int) -> None: ...
     def catch_up(self) -> None: ...
+    def missing_workers(self) -> str | None: ...  # who should be running and is not, if known
 
 
 @dataclass
@@ -56,7 +58,9 @@ class QueuedIngester(Ingester):
 
     queue: Queue | None = None
     wait: bool = True
-    poll: float = 1.0  # seconds between looks at the database while waiting
+    poll: float = 0.5  # seconds between looks at the database while waiting
+    stall: float = 15.0  # seconds without progress before asking whether workers are running
+    warn: Callable[[str], None] = lambda message: None  # tells the person waiting
 
     # -- the coordinator -----------------------------------------------------------------------
 
@@ -129,8 +133,10 @@ class QueuedIngester(Ingester):
             session.commit()
 
     def _follow(self, batch_id: int, outcomes: dict[int, FileOutcome]) -> None:
-        """Show the batch's progress, read from the database, until the writer closes it."""
-        pages_seen = 0
+        """Show the batch's progress, read from the database, until the writer closes it; if
+        nothing moves for `stall` seconds, say which workers seem to be missing (once)."""
+        pages_seen, files_seen = 0, len(outcomes)
+        moved, warned = time.monotonic(), False
         while True:
             with Session(self.engine) as session:
                 finished = session.get(Batch, batch_id).finished is not None
@@ -139,14 +145,21 @@ class QueuedIngester(Ingester):
                     .select_from(Page)
                     .where(Page.document_id.in_(self._sent or {0}))
                 ).one()
-                for _ in range(read - pages_seen):
-                    self.progress.page_done()
-                pages_seen = max(pages_seen, read)
                 for job in session.exec(select(IngestJob).where(IngestJob.batch_id == batch_id)):
                     if job.id not in outcomes and job.state != "pending":
                         self._report(outcomes, job.id, self._finished_before(job))
+            for _ in range(read - pages_seen):
+                self.progress.page_done()
             if finished:
                 return
+            if read > pages_seen or len(outcomes) > files_seen:
+                moved = time.monotonic()
+            elif not warned and time.monotonic() - moved > self.stall:
+                warned = True
+                missing = self.queue.missing_workers()
+                if missing:
+                    self.warn(missing)
+            pages_seen, files_seen = max(pages_seen, read), len(outcomes)
             time.sleep(self.poll)
 
     def _outcomes(self, jobs: list[IngestJob], outcomes: dict[int, FileOutcome]):

@@ -77,10 +77,21 @@ class CeleryQueue:
     def catch_up(self) -> None:
         catch_up.apply_async(queue=WRITER)
 
-    def consumers(self, timeout: float = 2.0) -> set[str]:
-        """The queues some running worker consumes (empty if none answers in `timeout` s)."""
+    def missing_workers(self, timeout: float = 2.0) -> str | None:
+        """Which kind of worker no running worker is (none answering in `timeout` s)."""
         answers = app.control.inspect(timeout=timeout).active_queues() or {}
-        return {queue["name"] for queues in answers.values() for queue in queues}
+        listening = {queue["name"] for queues in answers.values() for queue in queues}
+        missing = [
+            f"`{start}`"
+            for name, start in ((PAGES, "sohoa worker"), (WRITER, "sohoa worker --writer"))
+            if name not in listening
+        ]
+        if not missing:
+            return None
+        return (
+            f"nothing has moved, and no {' and no '.join(missing)} is running: the batch's "
+            "tasks wait in Redis until one starts"
+        )
 
 
 @app.task(name="sohoa.read_page", bind=True, max_retries=RETRIES)

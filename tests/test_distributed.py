@@ -28,6 +28,9 @@ class RecordingQueue:
     def catch_up(self) -> None:
         self.catch_ups += 1
 
+    def missing_workers(self) -> str | None:
+        return "no worker is running"
+
 
 @pytest.fixture
 def queued(settings, engine, tmp_path):
@@ -119,3 +122,29 @@ def test_a_worker_without_a_broker_says_what_to_set(tmp_path):
     result = run_sohoa(tmp_path / "archive", "worker", check=False, env={"SOHOA_BROKER_URL": ""})
     assert result.returncode != 0
     assert "set SOHOA_BROKER_URL" in result.stderr
+
+
+def test_a_coordinator_waiting_with_nothing_moving_says_which_workers_are_missing(
+    settings, engine, tmp_path
+):
+    folder = tmp_path / "scans"
+    folder.mkdir()
+    (folder / "notice.png").write_bytes((SAMPLES / "thong-bao-hop-ban-thuong-vu.png").read_bytes())
+    queue = RecordingQueue()
+    writer = QueuedIngester(settings, engine, ready_index(open_index(settings), engine))
+    warnings = []
+
+    def warn(message: str) -> None:
+        """Told that nothing moves, the person starts the workers: here, their work is done."""
+        warnings.append(message)
+        context, number = queue.pages[0]
+        page_task.read_stored_page(settings, engine, context["document_id"], "png", number)
+        writer.finish(context["job_id"], context["document_id"])
+
+    coordinator = QueuedIngester(
+        settings, engine, None, queue=queue, wait=True, poll=0.05, stall=0.3, warn=warn
+    )
+    report = coordinator.run([str(folder)])
+    assert warnings == ["no worker is running"]
+    assert [f.status for f in report.files] == ["ingested"]
+    assert report.files[0].pages == 1
