@@ -3,7 +3,7 @@ Redis (`SOHOA_TEST_REDIS_URL`, started by scripts/services.sh) and the test's da
 and PostgreSQL too when the suite runs with it).
 
 The samples ingested through worker processes must end exactly as the in-process ingest leaves
-them (the session's `sample_archive`): the same documents, pages, text, metadata, events and
+them: the same documents, pages, text, metadata, events and
 index; and a worker killed with SIGKILL mid-page must cost nothing but time.
 """
 
@@ -109,9 +109,9 @@ def summary(settings: Settings) -> dict:
     }
 
 
-def test_two_workers_ingest_the_samples_exactly_as_in_process(
-    settings, scale_env, sample_archive, tmp_path
-):
+def test_two_workers_ingest_the_samples_exactly_as_in_process(settings, scale_env, tmp_path):
+    reference = Settings(home=tmp_path / "in-process")
+    run_json(reference.home, "ingest", str(SAMPLES))
     with started(scale_env, tmp_path / "logs") as start:
         start("writer")
         start("pages")
@@ -119,7 +119,7 @@ def test_two_workers_ingest_the_samples_exactly_as_in_process(
         report = run_json(settings.home, "ingest", str(SAMPLES), env=scale_env)
     assert {d["status"] for d in report["documents"]} == {"ingested"}
     spread = summary(settings)
-    in_process = summary(Settings(home=sample_archive[0]))
+    in_process = summary(reference)
     assert spread == in_process
     assert spread["pages"] == spread["indexed"] == 6
     assert run_sohoa(settings.home, "trail", "verify", env=scale_env).returncode == 0
