@@ -1,5 +1,7 @@
 """Ingest in the background of the web server: uploads queued, then run one at a time by one
 worker thread, exactly as `sohoa ingest` runs a folder, with their progress readable meanwhile.
+With `SOHOA_BROKER_URL` set, that thread is the coordinator of the upload's batch: its pages are
+queued for `sohoa worker`s, and the thread follows the batch to its end.
 
 One thread is enough, and more would not help: the archive takes one ingest at a time
 (`archive.ingest_lock`) and the pipeline keeps every core busy with its own pool of OCR threads.
@@ -200,15 +202,14 @@ class Ingests:
             sign_trail(self.settings, self.engine)
 
     def _run(self, settings: Settings, state: _State):
-        index = ready_index(open_index(settings), self.engine)  # a switched engine is seen
-        ingester = Ingester(
-            settings,
-            self.engine,
-            index,
-            workers=settings.workers,
-            progress=_Tracker(self, state),
-            procedure=state.procedure,
-        )
+        options = {"progress": _Tracker(self, state), "procedure": state.procedure}
+        if settings.broker_url:  # its pages read by `sohoa worker`s (docs/deployment.md)
+            from sohoa.ingest import tasks
+
+            ingester = tasks.coordinator(settings, self.engine, warn=log.warning, **options)
+        else:
+            index = ready_index(open_index(settings), self.engine)  # a switched engine is seen
+            ingester = Ingester(settings, self.engine, index, workers=settings.workers, **options)
         folder = str(state.folder)  # its files are named as they were uploaded
         return ingester.run([folder], shown_as={folder: ""})
 

@@ -34,16 +34,11 @@ def tasks_module():
 def queued_ingester(settings: Settings, engine, wait: bool, **options):
     """The coordinator's ingester (`ingest.distributed.QueuedIngester`) over Celery; while it
     waits, it says so if no worker or no writer is there to take its tasks."""
-    from sohoa.ingest.distributed import QueuedIngester
-
-    tasks = tasks_module()
-    tasks.configure(settings)
 
     def warn(message: str) -> None:
         err.print(f"[yellow]sohoa: {message}.[/yellow]")
 
-    queue = tasks.CeleryQueue()
-    return QueuedIngester(settings, engine, None, queue=queue, wait=wait, warn=warn, **options)
+    return tasks_module().coordinator(settings, engine, wait=wait, warn=warn, **options)
 
 
 def worker(

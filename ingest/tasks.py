@@ -68,6 +68,13 @@ def configure(settings: Settings) -> Celery:
     return app
 
 
+def coordinator(settings: Settings, engine, **options) -> QueuedIngester:
+    """The coordinator's ingester, queueing on this archive's broker (`sohoa ingest`, and the
+    web server's uploads); `options` as `QueuedIngester` takes them."""
+    configure(settings)
+    return QueuedIngester(settings, engine, None, queue=CeleryQueue(), **options)
+
+
 class CeleryQueue:
     """The coordinator's `distributed.Queue` over this module's tasks."""
 

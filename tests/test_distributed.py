@@ -148,3 +148,15 @@ def test_a_coordinator_waiting_with_nothing_moving_says_which_workers_are_missin
     assert warnings == ["no worker is running"]
     assert [f.status for f in report.files] == ["ingested"]
     assert report.files[0].pages == 1
+
+
+def test_the_embedded_default_never_imports_celery_or_psycopg():
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, sohoa.api.cli, sohoa.api.web, sohoa.ingest.distributed;"
+        "print(sorted(m for m in ('celery', 'kombu', 'psycopg') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert loaded.stdout.strip() == "[]", loaded.stderr

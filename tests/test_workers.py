@@ -197,3 +197,23 @@ def _wait_for(condition, what: str, seconds: float = 300) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {seconds} s for {what}")
         time.sleep(0.2)
+
+
+def test_an_upload_to_a_server_with_a_broker_is_read_by_the_workers(settings, scale_env, tmp_path):
+    from conftest import api_client
+    from sohoa.api.web import create_app
+
+    served = settings.model_copy(update={"broker_url": scale_env["SOHOA_BROKER_URL"]})
+    png = (SAMPLES / "thong-bao-hop-ban-thuong-vu.png").read_bytes()
+    with started(scale_env, tmp_path / "logs") as start:
+        start("writer")
+        reader = start("pages")
+        with api_client(create_app(served), "archivist", "chi.lan") as client:
+            sent = client.post("/api/uploads", files=[("files", ("họp.png", png))])
+            assert sent.status_code == 202, sent.text
+            upload = f"/api/uploads/{sent.json()['id']}"
+            _wait_for(lambda: client.get(upload).json()["state"] != "queued", "the upload")
+            _wait_for(lambda: client.get(upload).json()["state"] == "done", "its batch")
+            done = client.get(upload).json()
+    assert [d["status"] for d in done["documents"]] == ["ingested"]
+    assert "succeeded" in reader.log.read_text()  # read by the worker, not the server
