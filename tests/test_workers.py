@@ -139,11 +139,13 @@ def test_a_worker_killed_mid_page_has_its_page_read_by_another(settings, scale_e
             stderr=subprocess.PIPE,
             text=True,
         )
+        unacked = redis.Redis.from_url(scale_env["SOHOA_BROKER_URL"])
         _wait_for(lambda: _pages(engine) >= 1, "the first page to be stored")
-        os.killpg(doomed.pid, signal.SIGKILL)  # its next page in hand, not acknowledged
+        _wait_for(lambda: unacked.hlen("unacked") == 1, "the worker to take its next page")
+        time.sleep(0.3)  # into that page: a page takes seconds
+        os.killpg(doomed.pid, signal.SIGKILL)  # its page in hand, not acknowledged
         doomed.wait(timeout=30)
-        held = redis.Redis.from_url(scale_env["SOHOA_BROKER_URL"]).hlen("unacked")
-        assert held == 1, "the killed worker held no task: it was not killed mid-page"
+        assert unacked.hlen("unacked") == 1, "the killed worker held no task"
         rescuer = start("pages")
         out, errors = ingest.communicate(timeout=600)
     assert ingest.returncode == 0, errors
