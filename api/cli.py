@@ -213,14 +213,19 @@ def watch(
             written to. Progress bars only on a terminal: a log gets each file's line."""
             try:
                 with _WatchProgress() if err.is_terminal else nullcontext(NoProgress()) as progress:
-                    ingester = Ingester(
-                        settings,
-                        engine,
-                        _ready_index(settings, engine, start_up=False),
-                        workers=workers or settings.workers,
-                        progress=progress,
-                        procedure=procedure,
-                    )
+                    if settings.broker_url:  # read by `sohoa worker`s; the batch followed
+                        ingester = cli_scale.queued_ingester(
+                            settings, engine, True, progress=progress, procedure=procedure
+                        )
+                    else:
+                        ingester = Ingester(
+                            settings,
+                            engine,
+                            _ready_index(settings, engine, start_up=False),
+                            workers=workers or settings.workers,
+                            progress=progress,
+                            procedure=procedure,
+                        )
                     return ingester.run(paths)
             finally:
                 seal(settings, engine)

@@ -219,3 +219,15 @@ def test_an_upload_to_a_server_with_a_broker_is_read_by_the_workers(settings, sc
             done = client.get(upload).json()
     assert [d["status"] for d in done["documents"]] == ["ingested"]
     assert "succeeded" in reader.log.read_text()  # read by the worker, not the server
+
+
+def test_a_watched_folder_with_a_broker_is_read_by_the_workers(settings, scale_env, tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "notice.png").write_bytes((SAMPLES / "thong-bao-hop-ban-thuong-vu.png").read_bytes())
+    with started(scale_env, tmp_path / "logs") as start:
+        start("writer")
+        reader = start("pages")
+        run_sohoa(settings.home, "watch", str(inbox), "--once", "--settle", "0", env=scale_env)
+    assert [path.name for path in (inbox / ".done").iterdir()] == ["notice.png"]
+    assert "succeeded" in reader.log.read_text()
