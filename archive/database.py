@@ -7,6 +7,12 @@ reads that write was based on: two processes appending trail events (numbered `m
 could read the same last number and collide. Work that reads in order to write calls
 `write_lock` first, which takes the lock (`BEGIN IMMEDIATE`) before those reads.
 
+`SOHOA_DATABASE_URL=postgresql+psycopg://…` puts the database on a PostgreSQL server instead
+(the `scale` extra installs the driver). There writers do not exclude each other, so
+`write_lock` takes one transaction-scoped advisory lock that every such writer shares: the same
+one-at-a-time for the work that needs it, while other writes go on. Connections are checked
+before use (`pool_pre_ping`): a server restart should not fail the next request.
+
 The schema is owned by the Alembic migrations in `archive/migrations`; `open_database` brings any
 archive, new or old, to the current schema before it is used. Tests may build tables directly,
 nothing else does.
@@ -16,18 +22,23 @@ from __future__ import annotations
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session
 
 from sohoa.archive.settings import Settings
+
+WRITE_LOCK_KEY = int.from_bytes(b"sohoa")  # PostgreSQL's advisory lock for `write_lock`
 
 
 def open_database(settings: Settings) -> Engine:
     """Create the data directory if needed, connect, and migrate to the latest schema."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(settings.db_url)
-    if engine.dialect.name == "sqlite":
+    url = make_url(settings.db_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
     migrate(engine)
     return engine
 
@@ -40,9 +51,10 @@ def write_lock(session: Session) -> None:
 
 
 def _lock(connection: Connection) -> None:
-    if connection.dialect.name != "sqlite":
-        return  # PostgreSQL: the unique constraints and row locks serve
-    if not connection.connection.dbapi_connection.in_transaction:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":  # held to the transaction's end; taken again: already held
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
+    elif dialect == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

@@ -116,8 +116,9 @@ def _make_events_append_only() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS event_no_update")
-    op.execute("DROP TRIGGER IF EXISTS event_no_delete")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS event_no_update")
+        op.execute("DROP TRIGGER IF EXISTS event_no_delete")
     with op.batch_alter_table("page", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_page_document_id"))
 

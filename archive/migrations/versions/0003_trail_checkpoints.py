@@ -36,6 +36,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS checkpoint_no_update")
-    op.execute("DROP TRIGGER IF EXISTS checkpoint_no_delete")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS checkpoint_no_update")
+        op.execute("DROP TRIGGER IF EXISTS checkpoint_no_delete")
     op.drop_table("checkpoint")

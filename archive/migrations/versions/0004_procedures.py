@@ -85,8 +85,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER IF EXISTS disposal_no_update")
-    op.execute("DROP TRIGGER IF EXISTS disposal_no_delete")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS disposal_no_update")
+        op.execute("DROP TRIGGER IF EXISTS disposal_no_delete")
     op.drop_table("disposal")
     with op.batch_alter_table("procedurelink", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_procedurelink_document_id"))
