@@ -177,9 +177,14 @@ def _record(settings: Settings, action: str, details: dict[str, Any]) -> None:
 def _sqlite_path(settings: Settings) -> Path:
     url = make_url(settings.db_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        tools = (
+            "pg_dump and pg_restore (and copy SOHOA_HOME's files alongside)"
+            if url.get_backend_name() == "postgresql"
+            else "that database's own backup tools"
+        )
         raise BackupError(
-            "sohoa backs up its SQLite database only; for the database at "
-            f"{url.render_as_string(hide_password=True)} use that database's own backup tools"
+            "sohoa backs up and restores its SQLite database only; for the database at "
+            f"{url.render_as_string(hide_password=True)} use {tools}"
         )
     return Path(url.database)
 
@@ -392,8 +397,8 @@ def restore(
     """Bring the archive in the backup folder `source` back into `settings.home`: checked
     whole in a staging folder first, then put in place (an existing archive only with `force`,
     moved aside), then `archive.restored` is recorded and sealed and the trail verified."""
-    manifest = read_manifest(source)
     target_db = _sqlite_path(settings)
+    manifest = read_manifest(source)
     existing = _existing_parts(settings, target_db)
     if existing and not force:
         raise BackupError(
