@@ -17,6 +17,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 import browser as real_browser
+import databases
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.settings import Settings
@@ -32,7 +33,12 @@ def run_sohoa(
     home: Path, *args: str, check: bool = True, env: dict | None = None, input: str | None = None
 ):
     """Run the installed `sohoa` command against the archive at `home` (`input` on its stdin)."""
-    environment = {**os.environ, "SOHOA_HOME": str(home), **(env or {})}
+    environment = {
+        **os.environ,
+        "SOHOA_HOME": str(home),
+        **databases.database_env(home),
+        **(env or {}),
+    }
     result = subprocess.run(
         [SOHOA, *args],
         input=input,
@@ -124,8 +130,34 @@ def make_index(search_engine):
     return engine_class(search_engine)
 
 
+@pytest.fixture(params=databases.BACKENDS)
+def backend(request) -> str:
+    """Each database engine in turn (`databases.BACKENDS`): a test that takes it, or `settings`,
+    `engine` or `new_archive`, runs against each."""
+    return request.param
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def new_archive(backend: str):
+    """Make another empty archive on the database engine under test: `new_archive(home)` gives
+    its Settings (keyword arguments are further settings); its database goes after the test."""
+    with contextlib.ExitStack() as archives:
+
+        def make(home: Path, **values) -> Settings:
+            return archives.enter_context(databases.new_archive(backend, home, **values))
+
+        yield make
+
+
+@pytest.fixture
+def settings(new_archive, tmp_path: Path) -> Settings:
+    """A new, empty archive on the database engine under test."""
+    return new_archive(tmp_path / "archive")
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """A new, empty archive on SQLite, for what only SQLite does (`sohoa backup`)."""
     return Settings(home=tmp_path / "archive")
 
 
@@ -192,6 +224,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    databases.drop_template()
     if os.environ.get("CI") == "true":
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []

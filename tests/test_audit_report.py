@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from conftest import run_json, run_sohoa, store_original
+from databases import drop_append_only
 from sohoa.archive import checkpoints, keys, merkle, records
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event
@@ -99,7 +100,7 @@ def test_the_rendered_report_names_the_procedure_root_and_key(settings, session)
 
 def test_a_report_on_a_tampered_archive_says_so(settings, engine, session):
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER event_no_update"))
+        drop_append_only(connection, "event")
         connection.execute(text("UPDATE event SET actor = 'x' WHERE action = 'procedure.linked'"))
     built = report.build(session, settings, "QT-HT-02", None, None, "auditor")
     assert not built.verification.ok

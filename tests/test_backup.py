@@ -28,6 +28,13 @@ TEXTS = ["Kế hoạch số hóa tài liệu năm 2024", "Báo cáo tổng kết
 
 
 @pytest.fixture
+def settings(sqlite_settings):
+    """Only a SQLite archive is backed up by sohoa (PostgreSQL's has pg_dump): these tests, and
+    the `engine` over their archive, stay on SQLite."""
+    return sqlite_settings
+
+
+@pytest.fixture
 def archive(settings, engine, tmp_path):
     """Three stored records with a page each (no OCR), each ingest an event sealed by a
     checkpoint as a command would, the procedure registry seeded and record #1 linked."""
@@ -402,3 +409,15 @@ def test_a_backup_goes_only_to_a_folder_of_its_own_outside_the_archive(archive, 
     other_db = Settings(home=tmp_path / "x", database_url="postgresql://db/sohoa")
     with pytest.raises(BackupError, match="SQLite database only"):
         backup.backup(other_db, tmp_path / "b")
+
+
+def test_a_postgresql_archive_is_sent_to_pg_dump_before_anything_is_touched(tmp_path):
+    elsewhere = {"SOHOA_DATABASE_URL": "postgresql+psycopg://sohoa:secret@127.0.0.1:9/sohoa"}
+    home = tmp_path / "archive"
+    home.mkdir()
+    for command in ("backup", "restore"):  # no server answers at port 9: none is asked
+        refused = run_sohoa(home, command, str(tmp_path / "b"), check=False, env=elsewhere)
+        assert refused.returncode == 1
+        assert refused.stderr.count("\n") == 1 and "use pg_dump and pg_restore" in refused.stderr
+        assert "secret" not in refused.stderr
+    assert list(home.iterdir()) == [] and not (tmp_path / "b").exists()

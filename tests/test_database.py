@@ -6,34 +6,40 @@ import json
 import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
-from sohoa.archive import trail
-from sohoa.archive.database import alembic_config
-from sohoa.archive.models import Batch, Document, Event, Page
+from sohoa.archive import checkpoints, trail
+from sohoa.archive.database import alembic_config, migrate, open_database
+from sohoa.archive.models import Batch, Disposal, Document, Event, Page
 
 
 def test_migrations_create_the_schema_with_no_drift(engine):
     with engine.connect() as connection:
         command.check(alembic_config(connection))  # raises if models and migrations disagree
-        tables = {
-            r[0]
-            for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
-        }
+        tables = set(inspect(connection).get_table_names())
     assert {"batch", "document", "page", "ingestjob", "event", "alembic_version"} <= tables
 
 
-def test_sqlite_runs_in_wal_mode(engine):
+def test_sqlite_runs_in_wal_mode(sqlite_settings):
+    engine = open_database(sqlite_settings)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    engine.dispose()
+
+
+def test_the_migrations_go_down_to_nothing_and_up_again(engine):
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "base")
+        assert set(inspect(connection).get_table_names()) <= {"alembic_version"}
+    migrate(engine)
+    with engine.connect() as connection:
+        command.check(alembic_config(connection))
 
 
 def test_opening_an_archive_twice_migrates_once(settings, engine):
-    from sohoa.archive.database import open_database
-
     again = open_database(settings)
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     with again.connect() as connection:
@@ -139,3 +145,34 @@ def test_the_database_refuses_to_change_or_remove_events(engine):
     for statement in ("UPDATE event SET actor = 'mallory'", "DELETE FROM event"):
         with engine.connect() as connection, pytest.raises(DatabaseError, match="append-only"):
             connection.execute(text(statement))
+
+
+def test_the_trail_checkpoints_and_tombstones_cannot_be_emptied_at_once(settings, engine):
+    """PostgreSQL's TRUNCATE passes by row triggers: one of its own refuses it (SQLite has no
+    TRUNCATE; its `DELETE FROM` of a whole table is refused like any other)."""
+    with Session(engine) as session:
+        trail.record(session, "batch.started", actor="a", object_type="batch", object_id=1)
+        document = Document(sha256="a" * 64, name="x.pdf", size=1, mime="application/pdf")
+        session.add(document)
+        session.flush()
+        session.add(
+            Disposal(
+                document_id=document.id,
+                sha256=document.sha256,
+                name=document.name,
+                retention_until="2020-01-01",
+                actor="a",
+                reason="hết hạn",
+            )
+        )
+        session.commit()
+    checkpoints.seal_archive(settings, engine)
+    emptying = "TRUNCATE {}" if engine.dialect.name == "postgresql" else "DELETE FROM {}"
+    refusals = {
+        "event": "the event trail is append-only",
+        "checkpoint": "checkpoints are append-only",
+        "disposal": "tombstones are kept for good",
+    }
+    for table, refusal in refusals.items():
+        with engine.connect() as connection, pytest.raises(DatabaseError, match=refusal):
+            connection.execute(text(emptying.format(table)))

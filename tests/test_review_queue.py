@@ -15,7 +15,6 @@ from sohoa.api import objects
 from sohoa.api.web import create_app
 from sohoa.archive import records
 from sohoa.archive.models import Batch, Document, Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.ingest.repair import repair
 from sohoa.search import archive_pages, open_index
 
@@ -67,10 +66,9 @@ def _page(session, document_id: int, ocr: str, flags: list[str] | None = None) -
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(settings):
     """Two batches: the newer holds a flagged page (nothing to review in its text) and a clean
     one; the older an unsure page and a restricted record's unsure page."""
-    settings = Settings(home=tmp_path / "archive")
     application = create_app(settings)
     with Session(application.state.engine) as session:
         session.add(Batch(actor="lan", paths=["cu/"], started=datetime(2026, 1, 1, tzinfo=UTC)))

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from conftest import store_original
+from databases import drop_append_only
 from sohoa.archive import checkpoints, keys, merkle, storage, trail
 from sohoa.archive.checkpoints import CheckpointError
 from sohoa.archive.keys import SigningKey
@@ -59,10 +60,7 @@ def _check(settings, engine, against: str | None = None, originals: bool = True)
 def _tamper(engine, *statements: str, **params) -> None:
     """Run SQL as someone with write access to the database file would: triggers dropped."""
     with engine.begin() as connection:
-        for trigger in ("event_no_update", "event_no_delete"):
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
-        for trigger in ("checkpoint_no_update", "checkpoint_no_delete"):
-            connection.execute(text(f"DROP TRIGGER IF EXISTS {trigger}"))
+        drop_append_only(connection, "event", "checkpoint")
         for statement in statements:
             connection.execute(text(statement), params)
 

@@ -7,7 +7,6 @@ import io
 import stat
 import unicodedata
 import zipfile
-from pathlib import Path
 
 import pytest
 
@@ -52,11 +51,6 @@ def test_a_long_name_is_cut_to_200_bytes_keeping_its_extension():
     assert len(name.encode()) <= 200
     assert unicodedata.is_normalized("NFC", name)
     assert safe_name("x" * 300) == "x" * 200
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "archive")
 
 
 def staged(settings: Settings, files: dict[str, bytes]):

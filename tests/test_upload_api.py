@@ -20,8 +20,8 @@ from sohoa.archive.settings import Settings
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
-    return Settings(home=tmp_path / "archive", workers=2)
+def settings(new_archive, tmp_path) -> Settings:
+    return new_archive(tmp_path / "archive", workers=2)
 
 
 @pytest.fixture
