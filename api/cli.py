@@ -36,7 +36,7 @@ from sohoa.archive import backup as backups
 from sohoa.archive import checkpoints, corrections, keys, records, trail
 from sohoa.archive.database import open_database
 from sohoa.archive.ingest_lock import IngestRunning
-from sohoa.archive.models import VIETNAM
+from sohoa.archive.models import LARGEST_INTEGER, VIETNAM
 from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 from sohoa.ingest import doctor as checkup
@@ -298,7 +298,9 @@ def search(
 
 @app.command()
 def similar(
-    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -339,7 +341,9 @@ def _print_results(results) -> None:
 
 @app.command()
 def show(
-    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """Show one document: its record and the text of every page (reading a restricted record
@@ -374,7 +378,9 @@ def show(
 
 @app.command()
 def pdf(
-    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     out_file: Annotated[
         Path, typer.Option("--out", help="where to write the PDF", show_default=False)
     ],
@@ -408,7 +414,9 @@ def pdf(
 
 @app.command()
 def edit(
-    document_id: Annotated[int, typer.Argument(metavar="ID", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     field: Annotated[str, typer.Argument(help=f"one of: {', '.join(records.FIELDS)}")],
     value: Annotated[str, typer.Argument(help='the value as read on the page; "" clears it')],
     as_json: Annotated[
@@ -829,8 +837,12 @@ def serve(
 
 @app.command("review")
 def review_repair(
-    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
-    page: Annotated[int | None, typer.Argument(help="page number")] = None,
+    document_id: Annotated[
+        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
+    page: Annotated[
+        int | None, typer.Argument(help="page number", min=1, max=LARGEST_INTEGER)
+    ] = None,
     where: Annotated[
         str | None,
         typer.Argument(
@@ -946,7 +958,9 @@ def _correct_word(
 
 @app.command("access")
 def set_access(
-    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     level: Annotated[str, typer.Argument(help="open | restricted")],
     reason: Annotated[str, typer.Option(help="why (e.g. the decision that restricts it)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -975,7 +989,9 @@ def set_access(
 
 @app.command()
 def link(
-    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     code: Annotated[str, typer.Argument(help="procedure code, e.g. QT-HT-02")],
     reason: Annotated[str, typer.Option(help="why this record proves the procedure")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -986,7 +1002,9 @@ def link(
 
 @app.command()
 def unlink(
-    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     code: Annotated[str, typer.Argument(help="procedure code")],
     reason: Annotated[str, typer.Option(help="why the link is wrong")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -1363,7 +1381,9 @@ def retention_due(
 
 @retention_app.command("dispose")
 def retention_dispose(
-    document_id: Annotated[int, typer.Argument(metavar="DOC", help="document id")],
+    document_id: Annotated[
+        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+    ],
     reason: Annotated[
         str, typer.Option(help="why, and whose decision (e.g. Quyết định số 12/QĐ-LHH)")
     ],
@@ -1518,7 +1538,9 @@ def trail_log(
 
 @trail_app.command("proof")
 def trail_proof(
-    seq: Annotated[int, typer.Argument(help="the event's number in the trail")],
+    seq: Annotated[
+        int, typer.Argument(help="the event's number in the trail", min=1, max=LARGEST_INTEGER)
+    ],
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """An event's inclusion proof in the latest signed checkpoint (RFC 6962), checked, with

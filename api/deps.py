@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException
 from sohoa.api.auth import may
 from sohoa.api.errors import Forbidden
 from sohoa.archive import checkpoints, keys
-from sohoa.archive.models import Document, User
+from sohoa.archive.models import LARGEST_INTEGER, Document, User
 from sohoa.archive.settings import Settings
 from sohoa.search import SearchIndex, chosen_engine, open_index, ready_index
 
@@ -63,9 +63,9 @@ def _index(request: Request) -> SearchIndex:
 Db = Annotated[Session, Depends(_session)]
 Index = Annotated[SearchIndex, Depends(_index)]
 
-# Numbers a client sends are bounded by what the database can hold (SQLite: 64-bit signed), so
-# an absurd one is a 422, never an overflow deep inside.
-LARGEST = 2**63 - 1
+# Numbers a client sends are bounded by what the database's integer columns hold on every engine
+# (PostgreSQL's INTEGER: 32-bit signed), so an absurd one is a 422, never an overflow inside.
+LARGEST = LARGEST_INTEGER
 DocumentId = Annotated[int, Path(ge=1, le=LARGEST, description="a document's id")]
 PageNumber = Annotated[int, Path(ge=1, le=LARGEST, description="a page number, from 1")]
 Offset = Annotated[int, Query(ge=0, le=LARGEST, description="results to skip")]

@@ -15,6 +15,11 @@ from sqlmodel import Field, SQLModel
 # offset needs no time-zone database on the machine.
 VIETNAM = timezone(timedelta(hours=7), "ICT")
 
+# The largest number an integer column (ids, page numbers, the trail's seq) holds on every
+# engine: PostgreSQL's INTEGER is 32-bit signed. A number a user gives is checked against it, so
+# an absurd one is refused as such rather than overflowing inside a query.
+LARGEST_INTEGER = 2**31 - 1
+
 
 def utcnow() -> datetime:
     """Now, timezone-aware, in UTC: the only clock the archive stores."""

@@ -10,6 +10,8 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
+from conftest import api_client, run_sohoa
+from sohoa.api.web import create_app
 from sohoa.archive import checkpoints, trail
 from sohoa.archive.database import alembic_config, migrate, open_database
 from sohoa.archive.models import Batch, Disposal, Document, Event, Page
@@ -176,3 +178,17 @@ def test_the_trail_checkpoints_and_tombstones_cannot_be_emptied_at_once(settings
     for table, refusal in refusals.items():
         with engine.connect() as connection, pytest.raises(DatabaseError, match=refusal):
             connection.execute(text(emptying.format(table)))
+
+
+def test_a_number_beyond_the_integer_columns_is_refused_not_overflowed(settings):
+    """PostgreSQL's INTEGER is 32-bit: an id past it is refused as such by the API (422) and the
+    CLI, on both engines, and the largest one is simply not found."""
+    client = api_client(create_app(settings), "auditor")
+    for path in ("/api/documents/{}", "/api/documents/1/pages/{}", "/api/trail/{}/proof"):
+        assert client.get(path.format(2**31)).status_code == 422
+        assert client.get(path.format(2**31 - 1)).status_code == 404
+    for args in (("show", str(2**31)), ("trail", "proof", str(2**31))):
+        refused = run_sohoa(settings.home, *args, check=False)
+        assert refused.returncode == 2 and "less than or equal to 2147483647" in refused.stderr
+    largest = run_sohoa(settings.home, "show", str(2**31 - 1), check=False)
+    assert "no document with id 2147483647" in largest.stderr
