@@ -171,12 +171,69 @@ def _leftovers(settings: Settings) -> list[Finding]:
 
 
 def _integrity(session: Session) -> list[Finding]:
-    if session.get_bind().dialect.name != "sqlite":
+    """The database's own account of damage, and whether it still keeps the trail, the
+    checkpoints and the tombstones append-only (someone with full write access can drop or
+    disable that: only `trail verify` would then tell what they changed)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        rows = [r[0] for r in session.exec(text("PRAGMA quick_check")).all()]
+        damage = [] if rows == ["ok"] else [f"SQLite reports: {row}" for row in rows[:10]]
+        guarded = {r[0] for r in session.exec(text(SQLITE_GUARDS)).all()}
+    elif dialect == "postgresql":
+        damage = _postgresql_damage(session)
+        guarded = {r[0] for r in session.exec(text(POSTGRESQL_GUARDS)).all()}
+    else:
         return []
-    rows = [r[0] for r in session.exec(text("PRAGMA quick_check")).all()]
-    if rows == ["ok"]:
-        return []
-    return [Finding("database", f"SQLite reports: {row}") for row in rows[:10]]
+    findings = [Finding("database", problem) for problem in damage]
+    for table in APPEND_ONLY:
+        if table not in guarded:
+            findings.append(
+                Finding(
+                    "database",
+                    f"the {table} table is no longer append-only (its guard was dropped or "
+                    "disabled in the database): run `sohoa trail verify`, and restore it from "
+                    "a backup or ask who has write access",
+                )
+            )
+    return findings
+
+
+APPEND_ONLY = ("event", "checkpoint", "disposal")  # as the migrations make them
+# the tables whose UPDATE and DELETE are both refused by a trigger of the migrations
+SQLITE_GUARDS = (
+    "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' "
+    "AND name IN (tbl_name || '_no_update', tbl_name || '_no_delete') "
+    "GROUP BY tbl_name HAVING count(*) = 2"
+)
+POSTGRESQL_GUARDS = (  # migration 0011's triggers, enabled
+    "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+    "WHERE t.tgname = c.relname || '_append_only' AND t.tgenabled <> 'D' "
+    "AND c.relnamespace = to_regnamespace(current_schema())"
+)
+
+
+def _postgresql_damage(session: Session) -> list[str]:
+    """PostgreSQL has no quick check of a whole database; what it knows of damage: data pages
+    whose checksum failed when read (on a cluster with data checksums) and indexes left unusable
+    (a build that failed half-way)."""
+    failures = session.exec(
+        text("SELECT checksum_failures FROM pg_stat_database WHERE datname = current_database()")
+    ).one()[0]
+    invalid = session.exec(
+        text(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE NOT (i.indisvalid AND i.indisready) "
+            "AND c.relnamespace = to_regnamespace(current_schema()) ORDER BY c.relname"
+        )
+    ).all()
+    damage = [f"index {name} is unusable: REINDEX INDEX {name} (PostgreSQL)" for (name,) in invalid]
+    if failures:
+        damage.insert(
+            0,
+            f"PostgreSQL found {failures} damaged data page(s) in this database (checksum "
+            "failures): restore it from a pg_dump backup",
+        )
+    return damage
 
 
 def _originals(session: Session, root: Path, hashes: bool) -> list[Finding]:

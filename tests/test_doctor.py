@@ -5,7 +5,6 @@ touching an original or an event."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,36 +12,35 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from conftest import one_line_page, run_json, run_sohoa, store_original
+from databases import archive_settings, copy_archive, drop_append_only, new_archive
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Batch, Derivative, Document, Event, IngestJob, Page, utcnow
-from sohoa.archive.settings import Settings
 from sohoa.search import open_index
 
 WORDS = ["Biên bản kiểm tra", "Quyết định thành lập"]
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory) -> Path:
+def archive(backend, tmp_path_factory) -> Path:
     """Two one-page documents, ingested."""
     scans = tmp_path_factory.mktemp("scans")
     for number, words in enumerate(WORDS, 1):
         one_line_page(words).save(scans / f"scan-{number}.png", dpi=(200, 200))
     home = tmp_path_factory.mktemp("archive")
-    run_sohoa(home, "ingest", str(scans))
-    return home
+    with new_archive(backend, home):
+        run_sohoa(home, "ingest", str(scans))
+        yield home
 
 
 @pytest.fixture
 def home(archive, tmp_path) -> Path:
     """A copy of the archive for one test to damage."""
-    copy = tmp_path / "archive"
-    os.system(f"cp -a {archive} {copy}")
-    return copy
+    return copy_archive(archive, tmp_path / "archive")
 
 
 def _events(home: Path) -> list[tuple[int, str]]:
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         return [(e.seq, e.leaf_hash) for e in session.exec(select(Event).order_by(Event.seq))]
 
 
@@ -64,8 +62,17 @@ def test_a_whole_archive_has_nothing_to_report(home):
     assert report["ok"] is True
 
 
+def test_a_trail_table_no_longer_append_only_is_reported(home):
+    with open_database(archive_settings(home)).begin() as connection:
+        drop_append_only(connection, "checkpoint")
+    report = _doctor(home)
+    assert report["ok"] is False
+    assert [(f["part"], f["repair"]) for f in report["findings"]] == [("database", None)]
+    assert "the checkpoint table is no longer append-only" in report["findings"][0]["problem"]
+
+
 def test_index_differences_are_found_and_rebuilt_from_the_database(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     with Session(open_database(settings)) as session:
         first, second = session.exec(select(Document.id).order_by(Document.id)).all()
     index = open_index(settings)
@@ -82,7 +89,7 @@ def test_index_differences_are_found_and_rebuilt_from_the_database(home):
 
 
 def test_lost_pages_are_read_again_from_the_stored_original(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     with Session(engine, expire_on_commit=False) as session:
         document = session.exec(select(Document).order_by(Document.id)).first()
@@ -104,7 +111,7 @@ def test_lost_pages_are_read_again_from_the_stored_original(home):
 
 
 def test_a_changed_original_is_reported_and_never_touched(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     with Session(open_database(settings)) as session:
         document = session.exec(select(Document).order_by(Document.id)).first()
     original = storage.original_path(settings.originals_dir, document.sha256)
@@ -120,7 +127,7 @@ def test_a_changed_original_is_reported_and_never_touched(home):
 
 
 def test_a_damaged_lost_or_never_made_pdfa_copy_is_made_again(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     with Session(engine, expire_on_commit=False) as session:
         first, second = session.exec(select(Derivative).order_by(Derivative.document_id)).all()
@@ -144,14 +151,14 @@ def test_a_damaged_lost_or_never_made_pdfa_copy_is_made_again(home):
 
 
 def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     incoming = settings.originals_dir / storage.INCOMING
     incoming.mkdir(exist_ok=True)
     (incoming / "copy-x").write_bytes(b"half")
     (settings.work_dir / "job-9").mkdir(parents=True)
     orphan = store_original(settings, tmp_path / "orphan.bin", b"stored, never saved")
     with Session(open_database(settings)) as session:
-        session.exec(text("UPDATE document SET index_pending = 1"))
+        session.exec(text("UPDATE document SET index_pending = true"))
         # Two batches cut short: one with a file still to read, one whose file a later batch
         # took (as `sohoa watch` does after a restart), which is not reported.
         for paths in (["scans"], ["watched/taken.png"]):
@@ -178,7 +185,7 @@ def test_leftovers_of_a_killed_ingest_are_reported_and_cleared(home, tmp_path):
 
 
 def test_an_edit_killed_before_the_index_heard_of_it_is_indexed_by_the_repair(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     with Session(open_database(settings)) as session:
         first = session.exec(select(Document.id).order_by(Document.id)).first()
     killed = run_sohoa(
