@@ -4,8 +4,6 @@ and the web app over it, sealed."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import FastAPI
 from sqlmodel import Session
 
@@ -26,8 +24,8 @@ SECRET = 3  # the restricted record
 SECRET_SUBJECT = RECORDS[SECRET - 1][2]
 
 
-def audit_app(home: Path) -> FastAPI:
-    settings = Settings(home=home)
+def audit_app(settings: Settings) -> FastAPI:
+    """The web app over a new archive (`settings`) holding the records."""
     app = create_app(settings)  # seeds the procedures
     with Session(app.state.engine) as session:
         for number, (doc_type, dated, subject) in enumerate(RECORDS, start=1):
@@ -39,7 +37,7 @@ def audit_app(home: Path) -> FastAPI:
                 "number": f"{number}/KH-LHH",
                 "issuer": "LIÊN HIỆP CÁC HỘI KHOA HỌC",
             }
-            source = home.parent / f"hs-{number}.pdf"
+            source = settings.home.parent / f"hs-{number}.pdf"
             content = f"%PDF-1.4 {subject}".encode()
             sha = store_original(settings, source, content)
             session.add(

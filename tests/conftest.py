@@ -130,10 +130,10 @@ def make_index(search_engine):
     return engine_class(search_engine)
 
 
-@pytest.fixture(params=databases.BACKENDS)
+@pytest.fixture(scope="session", params=databases.BACKENDS)
 def backend(request) -> str:
     """Each database engine in turn (`databases.BACKENDS`): a test that takes it, or `settings`,
-    `engine` or `new_archive`, runs against each."""
+    `engine`, `new_archive` or `sample_archive`, runs against each."""
     return request.param
 
 
@@ -169,11 +169,13 @@ def engine(settings: Settings):
 
 
 @pytest.fixture(scope="session")
-def sample_archive(tmp_path_factory) -> tuple[Path, dict]:
-    """The bundled samples ingested once into a fresh archive: (SOHOA_HOME, ingest report)."""
-    home = tmp_path_factory.mktemp("sample-archive")
-    report = run_json(home, "ingest", str(SAMPLES))
-    return home, report
+def sample_archive(backend, tmp_path_factory) -> tuple[Path, dict]:
+    """The bundled samples ingested once into a fresh archive on each database engine:
+    (SOHOA_HOME, ingest report). `databases.copy_archive` copies it for a test to change;
+    `databases.archive_settings(home)` are its settings."""
+    home = tmp_path_factory.mktemp(f"sample-archive-{backend}")
+    with databases.new_archive(backend, home):
+        yield home, run_json(home, "ingest", str(SAMPLES))
 
 
 @pytest.fixture
@@ -224,7 +226,7 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
-    databases.drop_template()
+    databases.drop_all()
     if os.environ.get("CI") == "true":
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []

@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from sqlalchemy import create_engine, make_url, text
 
 from sohoa.archive.database import open_database
@@ -23,10 +25,14 @@ from sohoa.archive.settings import Settings
 POSTGRES_URL = os.environ.get("SOHOA_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
+# A test of what sohoa does on SQLite alone (`sohoa backup`): its archive is on SQLite only.
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
 _urls: dict[Path, str] = {}  # the home of each PostgreSQL archive made here -> its database URL
 _names = itertools.count()
 _prefix = f"sohoa_test_{os.getpid()}"
 _template: str | None = None
+_copies: list[str] = []  # the databases of the archives `copy_archive` made
 
 
 def archive_settings(home: Path, **values) -> Settings:
@@ -60,13 +66,40 @@ def new_archive(backend: str, home: Path, **values):
             admin.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
-def drop_template() -> None:
-    """Drop this run's template database (at the end of the run)."""
-    global _template
-    if _template is not None:
+def copy_archive(source: Path, target: Path) -> Path:
+    """Copy the archive at `source` to `target`, its database too (dropped at the end of the
+    run): a copy for a test to change."""
+    shutil.copytree(source, target)
+    url = _urls.get(Path(source))
+    if url is not None:
+        name = f"{_prefix}_{next(_names)}"
         with _admin() as admin:
-            admin.execute(text(f"DROP DATABASE IF EXISTS {_template} WITH (FORCE)"))
-        _template = None
+            # cloning needs the source to itself: connections left open to it are cut (an engine
+            # over it reconnects: `pool_pre_ping`)
+            admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": make_url(url).database},
+            )
+            admin.execute(text(f"CREATE DATABASE {name} TEMPLATE {make_url(url).database}"))
+        _copies.append(name)
+        _urls[Path(target)] = _url_of(name)
+    return target
+
+
+def drop_all() -> None:
+    """Drop this run's template database and the copies' (at the end of the run)."""
+    global _template
+    left = [*_copies, *([_template] if _template else [])]
+    if not left:
+        return
+    with _admin() as admin:
+        for name in left:
+            admin.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    _copies.clear()
+    _template = None
 
 
 def _migrated_template() -> str:

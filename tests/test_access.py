@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlmodel import Session, select
 
 from conftest import api_client, run_json, run_sohoa
+from databases import archive_settings, copy_archive
 from sohoa.api.web import create_app
 from sohoa.archive import access, checkpoints
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event
-from sohoa.archive.settings import Settings
 
 
 @pytest.fixture
 def home(sample_archive, tmp_path):
     copy = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], copy)
+    copy_archive(sample_archive[0], copy)
     return copy
 
 
 def _events(home, action):
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         rows = session.exec(select(Event).where(Event.action == action).order_by(Event.seq))
         return [(e.actor, e.object_id, json.loads(e.details)) for e in rows]
 
@@ -43,21 +42,21 @@ def test_reading_a_restricted_record_is_recorded_through_the_cli_and_the_api(hom
     ]
     shown = run_sohoa(home, "show", "1", env={"SOHOA_ACTOR": "minh"}).stdout
     assert "restricted: your reading is recorded in the trail" in shown
-    client = api_client(create_app(Settings(home=home)), "auditor")
+    client = api_client(create_app(archive_settings(home=home)), "auditor")
     response = client.get("/api/documents/1")
     assert response.json()["access"] == "restricted"
     assert _events(home, "document.viewed") == [
         ("minh", 1, {"via": "cli"}),
         ("auditor", 1, {"via": "api"}),
     ]
-    with Session(open_database(Settings(home=home))) as session:  # the reading is sealed
+    with Session(open_database(archive_settings(home=home))) as session:  # the reading is sealed
         count = len(session.exec(select(Event)).all())
         assert checkpoints.latest(session).tree_size == count
     assert run_json(home, "trail", "verify")["ok"] is True
 
 
 def test_access_is_changed_through_the_api_with_a_reason(home):
-    client = api_client(create_app(Settings(home=home)), "archivist")
+    client = api_client(create_app(archive_settings(home=home)), "archivist")
     body = {"access": "restricted", "reason": "thông tin cá nhân"}
     assert client.put("/api/documents/2/access", json=body).json()["access"] == "restricted"
     assert client.put("/api/documents/2/access", json=body).json()["changed"] is False

@@ -4,16 +4,15 @@ answers with today, and the description carries it on the operation's success an
 
 from __future__ import annotations
 
-import shutil
 import sys
 
 import pytest
 from fastapi.testclient import TestClient
 
 from conftest import REPO, api_client
+from databases import archive_settings, copy_archive
 from sohoa.api import examples
 from sohoa.api.web import create_app
-from sohoa.archive.settings import Settings
 
 sys.path.insert(0, str(REPO / "scripts"))
 from make_api_examples import CALLS  # noqa: E402  (a script, not a package)
@@ -22,8 +21,8 @@ from make_api_examples import CALLS  # noqa: E402  (a script, not a package)
 @pytest.fixture(scope="module")
 def app(sample_archive, tmp_path_factory):
     home = tmp_path_factory.mktemp("examples") / "archive"
-    shutil.copytree(sample_archive[0], home)
-    return create_app(Settings(home=home))
+    copy_archive(sample_archive[0], home)
+    return create_app(archive_settings(home=home))
 
 
 def fields(value) -> dict:

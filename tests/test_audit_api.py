@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import tempfile
 import zipfile
 
@@ -17,14 +16,15 @@ from audit_archive import SECRET, SECRET_SUBJECT, audit_app
 from sqlmodel import Session, select
 
 from conftest import api_client, run_sohoa
+from databases import copy_archive
 from sohoa.api import permissions
 from sohoa.archive import checkpoints, keys, merkle, storage
 from sohoa.archive.models import Document, Event
 
 
 @pytest.fixture
-def app(tmp_path):
-    return audit_app(tmp_path / "archive")
+def app(settings):
+    return audit_app(settings)
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def test_the_report_download_is_the_file_the_cli_writes(app, auditor, tmp_path):
     checkpoints.seal_archive(app.state.settings, app.state.engine)
     app.state.engine.dispose()
     twin = tmp_path / "twin"  # the same archive, for the CLI
-    shutil.copytree(app.state.settings.home, twin)
+    copy_archive(app.state.settings.home, twin)
 
     response = auditor.get("/api/procedures/qt-ht-02/report?from=2024-01-01&to=2024-12-31")
     assert response.status_code == 200, response.text

@@ -18,8 +18,8 @@ from sohoa.archive.models import Document
 
 
 @pytest.fixture
-def app(tmp_path):
-    return audit_app(tmp_path / "archive")
+def app(settings):
+    return audit_app(settings)
 
 
 def _cells(page: str, code: str) -> list[str]:

@@ -4,7 +4,6 @@ and the verification, as built, as rendered, and through `sohoa audit report`.""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
@@ -12,11 +11,10 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from conftest import run_json, run_sohoa, store_original
-from databases import drop_append_only
+from databases import archive_settings, copy_archive, drop_append_only
 from sohoa.archive import checkpoints, keys, merkle, records
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event
-from sohoa.archive.settings import Settings
 from sohoa.iso_procedures import links, registry, report
 
 
@@ -110,7 +108,7 @@ def test_a_report_on_a_tampered_archive_says_so(settings, engine, session):
 
 def test_the_command_writes_the_report_and_records_that_it_did(sample_archive, tmp_path):
     home = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], home)
+    copy_archive(sample_archive[0], home)
     written = tmp_path / "qt-ht-02.html"
     result = run_sohoa(
         home,
@@ -128,7 +126,7 @@ def test_the_command_writes_the_report_and_records_that_it_did(sample_archive, t
     page = written.read_text(encoding="utf-8")
     assert "38/QĐ-LHH" in page and "Kế hoạch, Biên bản, Báo cáo" in page
     assert run_json(home, "trail", "verify")["ok"] is True
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         event = session.exec(select(Event).where(Event.action == "audit.reported")).one()
     assert json.loads(event.details)["records"] == 1
     unknown = run_sohoa(home, "audit", "report", "QT-X", "--out", str(written), check=False)

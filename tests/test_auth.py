@@ -11,17 +11,17 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from conftest import SOHOA, api_client, run_json, run_sohoa
+from databases import database_env
 from sohoa.api.auth import COOKIE
 from sohoa.api.web import create_app
 from sohoa.archive import users
 from sohoa.archive.models import Event
-from sohoa.archive.settings import Settings
 
 PASSWORD = "mật khẩu đủ dài"
 
 
-def _app_with_user(tmp_path, role="archivist", name="lan"):
-    app = create_app(Settings(home=tmp_path / "archive"))
+def _app_with_user(settings, role="archivist", name="lan"):
+    app = create_app(settings)
     with Session(app.state.engine) as session:
         users.add_user(session, name, role, PASSWORD, "test")
         session.commit()
@@ -36,8 +36,8 @@ def _sign_in(client: TestClient, name="lan", password=PASSWORD, next="/search"):
     )
 
 
-def test_a_browser_signs_in_works_with_its_form_token_and_signs_out(tmp_path):
-    client = TestClient(_app_with_user(tmp_path))
+def test_a_browser_signs_in_works_with_its_form_token_and_signs_out(settings):
+    client = TestClient(_app_with_user(settings))
     assert client.get("/api/me").status_code == 401
     page = client.get("/", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"] == "/login?next=/"
@@ -71,15 +71,15 @@ def test_a_browser_signs_in_works_with_its_form_token_and_signs_out(tmp_path):
     assert replayed.get("/api/me").status_code == 401  # the session is gone, not just the cookie
 
 
-def test_sign_in_goes_only_to_pages_of_this_site(tmp_path):
-    client = TestClient(_app_with_user(tmp_path))
+def test_sign_in_goes_only_to_pages_of_this_site(settings):
+    client = TestClient(_app_with_user(settings))
     for elsewhere in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         assert _sign_in(client, next=elsewhere).headers["location"] == "/search"
         client.cookies.clear()
 
 
-def test_tokens_act_for_their_user_until_revoked_or_the_user_is_deactivated(tmp_path):
-    app = _app_with_user(tmp_path)
+def test_tokens_act_for_their_user_until_revoked_or_the_user_is_deactivated(settings):
+    app = _app_with_user(settings)
     admin = api_client(app, "admin", "quản-trị")
     issued = admin.post("/api/users/lan/tokens", json={"label": "xuất hằng đêm"})
     assert issued.status_code == 201
@@ -114,8 +114,8 @@ def test_tokens_act_for_their_user_until_revoked_or_the_user_is_deactivated(tmp_
     )
 
 
-def test_the_admin_manages_accounts_and_each_change_is_an_event(tmp_path):
-    app = _app_with_user(tmp_path)
+def test_the_admin_manages_accounts_and_each_change_is_an_event(settings):
+    app = _app_with_user(settings)
     admin = api_client(app, "admin", "quản-trị")
     added = admin.post("/api/users", json={"name": "minh", "role": "staff", "password": PASSWORD})
     assert added.status_code == 201 and added.json()["role"] == "staff"
@@ -138,8 +138,8 @@ def test_the_admin_manages_accounts_and_each_change_is_an_event(tmp_path):
     assert all(PASSWORD not in str(e) for e in events)
 
 
-def test_user_add_reads_the_password_from_stdin_and_the_token_works(tmp_path):
-    home = tmp_path / "archive"
+def test_user_add_reads_the_password_from_stdin_and_the_token_works(settings):
+    home = settings.home
     run_sohoa(
         home, "user", "add", "lan", "--role", "staff", "--password-stdin", input=PASSWORD + "\n"
     )
@@ -149,22 +149,20 @@ def test_user_add_reads_the_password_from_stdin_and_the_token_works(tmp_path):
     assert short.returncode == 1 and "at least 10 characters" in short.stderr
     assert [(u["name"], u["role"]) for u in run_json(home, "user", "list")] == [("lan", "staff")]
     token = run_sohoa(home, "user", "token", "lan").stdout.strip()
-    client = TestClient(
-        create_app(Settings(home=home)), headers={"Authorization": f"Bearer {token}"}
-    )
+    client = TestClient(create_app(settings), headers={"Authorization": f"Bearer {token}"})
     assert client.get("/api/me").json()["role"] == "staff"
     assert client.get("/api/users").status_code == 403
     assert run_json(home, "trail", "verify")["ok"] is True
 
 
-def test_serve_makes_the_first_admin_and_prints_how_to_sign_in(tmp_path):
-    home = tmp_path / "archive"
+def test_serve_makes_the_first_admin_and_prints_how_to_sign_in(settings):
+    home = settings.home
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen(
         [SOHOA, "serve", "--port", str(port)],
-        env={**os.environ, "SOHOA_HOME": str(home), "COLUMNS": "200"},
+        env={**os.environ, "SOHOA_HOME": str(home), **database_env(home), "COLUMNS": "200"},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -177,15 +175,15 @@ def test_serve_makes_the_first_admin_and_prints_how_to_sign_in(tmp_path):
     said = "".join(lines)
     assert "Sign in as admin with password" in said, said
     password = said.split("with password ")[1].split()[0]
-    client = TestClient(create_app(Settings(home=home)))
+    client = TestClient(create_app(settings))
     assert _sign_in(client, "admin", password).status_code == 303
     assert client.get("/api/me").json()["role"] == "admin"
 
 
-def test_the_first_admin_takes_the_password_from_the_environment(tmp_path):
+def test_the_first_admin_takes_the_password_from_the_environment(new_archive, tmp_path):
     from sohoa.api.cli_users import ensure_admin
 
-    settings = Settings(home=tmp_path / "archive", admin_password="mật khẩu của quản trị")
+    settings = new_archive(tmp_path / "archive", admin_password="mật khẩu của quản trị")
     assert ensure_admin(settings) == ("admin", None)
     assert ensure_admin(settings) is None  # only while there is no user
     client = TestClient(create_app(settings))
@@ -196,8 +194,8 @@ def _token(admin: TestClient, name: str) -> str:
     return admin.post(f"/api/users/{name}/tokens").json()["token"]
 
 
-def test_guessing_a_password_is_slowed_for_that_name_from_that_address(tmp_path):
-    client = TestClient(_app_with_user(tmp_path))
+def test_guessing_a_password_is_slowed_for_that_name_from_that_address(settings):
+    client = TestClient(_app_with_user(settings))
     for _ in range(5):
         assert _sign_in(client, password="đoán mò mật khẩu").status_code == 401
     refused = _sign_in(client)  # the right password, but too late
@@ -224,8 +222,8 @@ def test_the_throttle_forgets_after_its_window_and_a_success_clears_it():
     assert throttle.wait("lan", "10.0.0.7") == 0  # the success started the count again
 
 
-def test_every_answer_carries_the_security_headers(tmp_path):
-    client = TestClient(_app_with_user(tmp_path))
+def test_every_answer_carries_the_security_headers(settings):
+    client = TestClient(_app_with_user(settings))
     for path in ("/login", "/health", "/api/me", "/static/style.css"):
         headers = client.get(path).headers
         assert headers["x-content-type-options"] == "nosniff", path
@@ -235,8 +233,8 @@ def test_every_answer_carries_the_security_headers(tmp_path):
     assert "content-security-policy" not in client.get("/docs").headers  # Swagger UI's own script
 
 
-def test_the_api_description_page_needs_no_internet(tmp_path):
-    client = TestClient(_app_with_user(tmp_path))
+def test_the_api_description_page_needs_no_internet(settings):
+    client = TestClient(_app_with_user(settings))
     page = client.get("/docs")
     assert page.status_code == 200 and "/openapi.json" in page.text
     assert "cdn." not in page.text and "https://" not in page.text.split("<body>")[1]

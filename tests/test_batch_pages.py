@@ -8,11 +8,10 @@ from sqlmodel import Session
 from conftest import api_client
 from sohoa.api.web import create_app
 from sohoa.archive.models import Batch, Document, IngestJob
-from sohoa.archive.settings import Settings
 
 
-def _archive_with_a_batch(tmp_path):
-    app = create_app(Settings(home=tmp_path / "archive"))
+def _archive_with_a_batch(settings):
+    app = create_app(settings)
     with Session(app.state.engine) as session:
         batch = Batch(actor="lan", paths=["/quét/2024"])
         session.add(batch)
@@ -42,8 +41,8 @@ def _archive_with_a_batch(tmp_path):
     return app
 
 
-def test_the_archivist_sees_the_upload_form_and_every_batch(tmp_path):
-    app = _archive_with_a_batch(tmp_path)
+def test_the_archivist_sees_the_upload_form_and_every_batch(settings):
+    app = _archive_with_a_batch(settings)
     archivist = api_client(app, "archivist", "lan")
     page = archivist.get("/batches")
     assert page.status_code == 200
@@ -55,8 +54,8 @@ def test_the_archivist_sees_the_upload_form_and_every_batch(tmp_path):
     assert "QT-HT-01" in page.text  # the procedures an upload may be linked to
 
 
-def test_a_batch_page_lists_each_file_with_its_outcome(tmp_path):
-    app = _archive_with_a_batch(tmp_path)
+def test_a_batch_page_lists_each_file_with_its_outcome(settings):
+    app = _archive_with_a_batch(settings)
     auditor = api_client(app, "auditor")
     page = auditor.get("/batches/1")
     assert page.status_code == 200

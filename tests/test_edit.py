@@ -8,12 +8,12 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from conftest import api_client, run_json, run_sohoa
+from databases import archive_settings, database_env
 from sohoa.api.cli import app
 from sohoa.api.web import create_app
 from sohoa.archive import checkpoints, records
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.iso_procedures import registry
 from sohoa.search import archive_pages, open_index
 
@@ -39,10 +39,10 @@ PLAN = {
 
 
 @pytest.fixture
-def home(tmp_path):
+def home(new_archive, tmp_path):
     """An archive of two ingested documents: a plan with metadata, and one ingested before
     metadata existed; both indexed."""
-    settings = Settings(home=tmp_path / "archive")
+    settings = new_archive(tmp_path / "archive")
     engine = open_database(settings)
     with Session(engine) as session:
         for sha, name, metadata, text in [
@@ -80,12 +80,13 @@ def home(tmp_path):
 
 def invoke(home, *args):
     """`sohoa ARGS` in this process (faster than the installed command), as actor `lan`."""
-    return CliRunner().invoke(app, list(args), env={"SOHOA_HOME": str(home), "SOHOA_ACTOR": "lan"})
+    environment = {"SOHOA_HOME": str(home), "SOHOA_ACTOR": "lan", **database_env(home)}
+    return CliRunner().invoke(app, list(args), env=environment)
 
 
 def trail_of(home):
     """The archive's events but the seeding of its procedure registry and the accounts made."""
-    engine = open_database(Settings(home=home))
+    engine = open_database(archive_settings(home=home))
     with Session(engine) as session:
         return [
             (e.action, e.actor, e.object_id, json.loads(e.details))
@@ -129,7 +130,9 @@ def test_edit_json_prints_the_metadata_after_the_change(home):
         "procedures": [],
     }
     assert json.loads(invoke(home, "show", "2", "--json").stdout)["metadata"] == metadata
-    assert [h.document_id for h in open_index(Settings(home=home)).search("year:2019").hits] == [2]
+    assert [
+        h.document_id for h in open_index(archive_settings(home=home)).search("year:2019").hits
+    ] == [2]
 
 
 def test_an_empty_value_clears_a_field(home):
@@ -193,7 +196,7 @@ def test_search_prints_each_hits_record_and_the_facets(home):
 
 
 def test_patch_corrects_several_fields_for_the_signed_in_user(home):
-    app = create_app(Settings(home=home))
+    app = create_app(archive_settings(home=home))
     client = api_client(app, "archivist", "minh")
     response = client.patch(
         "/api/documents/1/metadata",
@@ -219,7 +222,7 @@ def test_patch_corrects_several_fields_for_the_signed_in_user(home):
     other = api_client(app, "archivist", "lan")
     assert other.patch("/api/documents/2/metadata", json={"place": None}).status_code == 200
     assert trail_of(home)[-1][1] == "lan"
-    with Session(open_database(Settings(home=home))) as session:  # each change sealed
+    with Session(open_database(archive_settings(home=home))) as session:  # each change sealed
         assert checkpoints.latest(session).tree_size == len(session.exec(select(Event)).all())
 
 
@@ -234,7 +237,7 @@ def test_patch_corrects_several_fields_for_the_signed_in_user(home):
     ],
 )
 def test_patch_refuses_with_the_error_shape_and_stores_nothing(home, path, body, status, message):
-    client = api_client(create_app(Settings(home=home)), "archivist")
+    client = api_client(create_app(archive_settings(home=home)), "archivist")
     response = client.patch(path, json=body)
     assert response.status_code == status
     error = response.json()["error"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import bagit
 import pytest
 
 from conftest import run_json, run_sohoa
+from databases import copy_archive
 from sohoa.archive import checkpoints, merkle
 from sohoa.archive.keys import PublicKey
 
@@ -24,7 +24,7 @@ BAGIT = str(Path(sys.executable).parent / "bagit.py")
 def archive_copy(sample_archive, tmp_path):
     home, report = sample_archive
     copy = tmp_path / "archive"
-    shutil.copytree(home, copy)
+    copy_archive(home, copy)
     return copy, {d["name"].rsplit("/", 1)[-1]: d for d in report["documents"]}
 
 

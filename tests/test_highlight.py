@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from databases import archive_settings
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Page
-from sohoa.archive.settings import Settings
 from sohoa.search import QueryError
 from sohoa.search.highlight import matched_words, repaired_words
 
@@ -70,7 +70,7 @@ def test_a_line_repair_did_not_keep_word_for_word_is_matched_on_its_raw_words_on
 
 
 def test_an_unaccented_query_marks_the_right_words_on_a_real_page(sample_archive):
-    settings = Settings(home=sample_archive[0])
+    settings = archive_settings(home=sample_archive[0])
     engine = open_database(settings)
     with Session(engine) as session:
         pages = session.exec(select(Page).order_by(Page.document_id, Page.number)).all()

@@ -16,11 +16,11 @@ from rapidfuzz.distance import Levenshtein
 from sqlmodel import Session, func, select
 
 from conftest import SAMPLES, SOHOA, api_client, run_json, run_sohoa
+from databases import archive_settings
 from sohoa.api.web import create_app
 from sohoa.archive import records, storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.ingest.repair import repair
 
 SOURCES = SAMPLES.parent / "scripts" / "sample_texts"
@@ -60,7 +60,7 @@ def test_every_sample_is_stored_and_read(sample_archive):
 
 def test_pages_keep_words_with_boxes_and_every_step_is_an_event(sample_archive):
     home, report = sample_archive
-    engine = open_database(Settings(home=home))
+    engine = open_database(archive_settings(home=home))
     with Session(engine) as session:
         for document in report["documents"]:
             pages = session.exec(select(Page).where(Page.document_id == document["id"])).all()
@@ -85,7 +85,7 @@ def test_pages_keep_words_with_boxes_and_every_step_is_an_event(sample_archive):
 
 def test_pages_keep_the_ocr_text_and_store_the_repaired_text_with_its_edits(sample_archive):
     home, report = sample_archive
-    engine = open_database(Settings(home=home))
+    engine = open_database(archive_settings(home=home))
     with Session(engine) as session:
         pages = session.exec(select(Page)).all()
         assert len(pages) == sum(d["pages"] for d in report["documents"])
@@ -182,7 +182,7 @@ def test_each_sample_is_described_from_its_first_and_last_page(sample_archive):
         assert metadata["subject"] and metadata["authority"]
         assert set(metadata["confidence"]) == set(records.FIELDS)
         assert all(0.5 < value <= 1 for value in metadata["confidence"].values())
-    engine = open_database(Settings(home=home))
+    engine = open_database(archive_settings(home=home))
     with Session(engine) as session:
         described = session.exec(select(Event).where(Event.action == "document.described"))
         assert len(described.all()) == len(LABELS)
@@ -213,7 +213,7 @@ def test_search_filters_by_the_metadata_read_from_the_pages(sample_archive):
 
 def test_http_api_returns_the_same_objects_as_the_cli(sample_archive):
     home, report = sample_archive
-    client = api_client(create_app(Settings(home=home)), "staff")
+    client = api_client(create_app(archive_settings(home=home)), "staff")
     assert client.get("/health").json() == {"status": "ok", "documents": len(EXPECTED)}
     listed = client.get("/api/documents").json()
     assert listed["total"] == len(EXPECTED)
@@ -232,7 +232,7 @@ def test_http_api_returns_the_same_objects_as_the_cli(sample_archive):
 
 def test_ingesting_the_samples_again_only_reports_duplicates(sample_archive):
     home, report = sample_archive
-    engine = open_database(Settings(home=home))
+    engine = open_database(archive_settings(home=home))
     with Session(engine) as session:
         before = (
             session.exec(select(func.count()).select_from(Document)).one(),

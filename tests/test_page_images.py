@@ -16,11 +16,11 @@ from PIL import Image, ImageDraw
 from sqlmodel import Session, select
 
 from conftest import api_client, run_sohoa, store_original
+from databases import archive_settings, copy_archive, sqlite_only
 from sohoa.api.web import create_app
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.ingest.page_images import NoPageImage, page_image
 from sohoa.iso_procedures import links, registry, retention
 
@@ -150,13 +150,13 @@ def test_a_missing_original_or_page_or_document_is_a_lookup_error(pages, engine)
 @pytest.fixture
 def home(sample_archive, tmp_path):
     copy = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], copy)
+    copy_archive(sample_archive[0], copy)
     shutil.rmtree(copy / "cache", ignore_errors=True)
     return copy
 
 
 def test_every_sample_page_renders_at_its_size_with_its_boxes_on_ink(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     with Session(engine) as session:
         rows = session.exec(select(Page).order_by(Page.document_id, Page.number)).all()
@@ -171,8 +171,9 @@ def test_every_sample_page_renders_at_its_size_with_its_boxes_on_ink(home):
     engine.dispose()
 
 
+@sqlite_only  # `sohoa backup`
 def test_the_cache_is_not_backed_up_and_goes_with_a_disposed_record(home, tmp_path):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     page_image(settings, engine, 1, 1)
     assert any(settings.page_cache_dir.rglob("*.png"))
@@ -193,7 +194,7 @@ def test_the_cache_is_not_backed_up_and_goes_with_a_disposed_record(home, tmp_pa
 
 
 def test_the_api_serves_a_page_its_image_and_its_matches(home):
-    client = api_client(create_app(Settings(home=home)), "staff")
+    client = api_client(create_app(archive_settings(home=home)), "staff")
     page = client.get("/api/documents/2/pages/1").json()
     assert page["document_id"] == 2 and page["number"] == 1
     assert page["words"] and {"text", "box"} <= set(page["words"][0])
@@ -220,7 +221,7 @@ def test_the_api_serves_a_page_its_image_and_its_matches(home):
 
 def test_reading_a_restricted_records_page_or_image_is_an_event(home):
     run_sohoa(home, "access", "2", "restricted", "--reason", "QĐ 7")
-    app = create_app(Settings(home=home))
+    app = create_app(archive_settings(home=home))
     client = api_client(app, "auditor", "minh")
     assert client.get("/api/documents/2/pages/1").status_code == 200
     assert client.get("/api/documents/2/pages/2/image").status_code == 200
@@ -228,7 +229,7 @@ def test_reading_a_restricted_records_page_or_image_is_an_event(home):
     assert staff.get("/api/documents/2/pages/1").status_code == 403
     assert staff.get("/api/documents/2/pages/2/image").status_code == 403
     assert staff.get("/api/documents/2/pages/2/matches", params={"q": "a"}).status_code == 403
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         rows = session.exec(select(Event).where(Event.action == "document.viewed")).all()
         seen = [(e.actor, e.object_id, json.loads(e.details)["via"]) for e in rows]
     assert seen == [("minh", 2, "api page"), ("minh", 2, "api page image")]

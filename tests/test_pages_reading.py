@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from html import unescape
 
 import pytest
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from conftest import api_client
+from databases import archive_settings, copy_archive
 from sohoa.api import pages
 from sohoa.api.marked_text import page_html
 from sohoa.api.templating import local_time
@@ -23,7 +23,6 @@ from sohoa.api.web import create_app
 from sohoa.archive import checkpoints
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.search import open_index, owe, pay
 
 
@@ -31,8 +30,8 @@ from sohoa.search import open_index, owe, pay
 def shared_app(sample_archive, tmp_path_factory):
     """One copy of the samples for the tests that only read."""
     home = tmp_path_factory.mktemp("pages-reading") / "archive"
-    shutil.copytree(sample_archive[0], home)
-    return create_app(Settings(home=home))
+    copy_archive(sample_archive[0], home)
+    return create_app(archive_settings(home=home))
 
 
 @pytest.fixture
@@ -44,7 +43,7 @@ def reader(shared_app):
 def home(sample_archive, tmp_path):
     """A copy of the samples of this test's own, to change."""
     copy = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], copy)
+    copy_archive(sample_archive[0], copy)
     return copy
 
 
@@ -123,7 +122,7 @@ def test_no_results_say_so_and_suggest_a_spelling(reader):
 
 
 def test_a_page_holding_a_script_tag_is_shown_as_text(home):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     with Session(engine) as session:
         page = session.exec(select(Page).where(Page.document_id == 4, Page.number == 1)).one()
@@ -176,7 +175,7 @@ def test_the_document_page_shows_each_page_image_beside_its_marked_text(shared_a
 
 
 def test_similar_records_have_their_own_page_and_leave_out_restricted_ones(home):
-    app = create_app(Settings(home=home))
+    app = create_app(archive_settings(home=home))
     staff, auditor = api_client(app, "staff", "hoa"), api_client(app, "auditor", "kiem")
     similar = auditor.get("/documents/2/similar")
     assert similar.status_code == 200 and 'id="tuong-tu"' in similar.text
@@ -199,11 +198,11 @@ def test_staff_read_without_the_metadata_form(reader):
 
 
 def test_a_metadata_edit_through_the_api_shows_in_the_history(home):
-    client = api_client(create_app(Settings(home=home)), "archivist", "lan")
+    client = api_client(create_app(archive_settings(home=home)), "archivist", "lan")
     changed = client.patch("/api/documents/2/metadata", json={"signer": "Trần Thị Bình"})
     assert changed.status_code == 200
     html = client.get("/documents/2").text
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         event = session.exec(select(Event).where(Event.action == "metadata.corrected")).one()
     history = html[html.index('id="lich-su"') :]
     assert f'<td class="nowrap">{local_time(event.time)}</td>' in history  # UTC+7
@@ -213,7 +212,7 @@ def test_a_metadata_edit_through_the_api_shows_in_the_history(home):
 
 
 def test_the_metadata_form_corrects_the_changed_fields_only(home):
-    client = api_client(create_app(Settings(home=home)), "archivist", "lan")
+    client = api_client(create_app(archive_settings(home=home)), "archivist", "lan")
     shown = client.get("/api/documents/2").json()["metadata"]
     form = {field: shown[field] for field in pages.FIELD_NAMES}
     form["issuer"] = form["issuer"].replace("\n", "\r\n")  # as a browser sends a textarea
@@ -221,7 +220,7 @@ def test_the_metadata_form_corrects_the_changed_fields_only(home):
     response = client.post("/documents/2/metadata", data=form, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/documents/2#thong-tin"
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         events = session.exec(select(Event).where(Event.action == "metadata.corrected")).all()
     assert [(json.loads(e.details)["field"], e.actor) for e in events] == [("number", "lan")]
     refused = client.post("/documents/2/metadata", data={**form, "date": "ngày mai"})
@@ -230,7 +229,7 @@ def test_the_metadata_form_corrects_the_changed_fields_only(home):
 
 
 def test_a_restricted_record_is_refused_to_staff_and_its_reading_recorded(home):
-    app = create_app(Settings(home=home))
+    app = create_app(archive_settings(home=home))
     archivist = api_client(app, "archivist", "lan")
     text = archivist.get("/api/documents/1").json()["pages"][0]["text"]  # open yet: no event
     word = next(w for w in re.findall(r"\w+", text) if len(w) >= 4 and not w.isdigit())
@@ -248,7 +247,7 @@ def test_a_restricted_record_is_refused_to_staff_and_its_reading_recorded(home):
     assert "Đổi mức truy cập" in shown.text and "QĐ 7 hạn chế" in shown.text
     assert "/documents/1?" in archivist.get("/search", params={"q": word}).text
     assert "/documents/1?" not in staff.get("/search", params={"q": word}).text
-    with Session(open_database(Settings(home=home))) as session:
+    with Session(open_database(archive_settings(home=home))) as session:
         viewed = session.exec(select(Event).where(Event.action == "document.viewed")).all()
         assert [(e.actor, e.object_id) for e in viewed] == [("lan", 1)]
         assert checkpoints.latest(session).tree_size == len(session.exec(select(Event)).all())

@@ -18,11 +18,11 @@ from sqlmodel import Session, select
 from test_prepare import DPI, LINES, WORDS, text_page
 
 from conftest import FONT, api_client, one_line_page, run_json, run_sohoa
+from databases import archive_settings
 from sohoa.api.web import create_app
 from sohoa.archive import storage
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Event
-from sohoa.archive.settings import Settings
 from sohoa.ingest import pdfa, preserve
 from sohoa.ingest.pdfa import PdfInfo, PdfPage, build_pdfa
 from sohoa.ingest.pipeline import Ingester
@@ -45,7 +45,7 @@ def pdf_words(path: Path, page: int) -> list[str]:
 
 def copy_of(home: Path, detail: dict) -> Path:
     return storage.original_path(
-        Settings(home=home).preservation_dir, detail["preservation"]["sha256"]
+        archive_settings(home=home).preservation_dir, detail["preservation"]["sha256"]
     )
 
 
@@ -57,7 +57,7 @@ def details(sample_archive) -> list[dict]:
 
 def test_every_ingested_document_has_a_valid_pdfa_copy_stored_by_its_hash(sample_archive, details):
     home, _ = sample_archive
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     for detail in details:
         path = copy_of(home, detail)
         assert storage.sha256_of(path) == detail["preservation"]["sha256"]
@@ -213,7 +213,7 @@ def test_a_corrected_record_outdates_its_copy_and_the_next_copy_says_what_it_say
 
 def test_the_api_returns_the_copy(small_archive):
     home, document_id = small_archive
-    client = api_client(create_app(Settings(home=home)), "staff")
+    client = api_client(create_app(archive_settings(home=home)), "staff")
     response = client.get(f"/api/documents/{document_id}/pdf")
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
@@ -225,10 +225,10 @@ def test_the_api_returns_the_copy(small_archive):
 
 
 def test_a_copy_that_cannot_be_made_costs_the_document_nothing_and_is_made_later(
-    tmp_path, monkeypatch
+    new_archive, tmp_path, monkeypatch
 ):
     one_line_page("Thông báo họp").save(tmp_path / "thong-bao.png", dpi=(300, 300))
-    settings = Settings(home=tmp_path / "archive")
+    settings = new_archive(tmp_path / "archive")
     engine = open_database(settings)
 
     def broken(*args, **kwargs):

@@ -9,17 +9,16 @@ from sqlmodel import Session, select
 from conftest import api_client, signed_in_browser
 from sohoa.api.web import create_app
 from sohoa.archive.models import Procedure
-from sohoa.archive.settings import Settings
 
 PASSWORD = "mật khẩu đủ dài"
 
 
-def _admin(tmp_path) -> tuple[TestClient, str]:
-    return signed_in_browser(create_app(Settings(home=tmp_path / "archive")), "admin", "quantri")
+def _admin(settings) -> tuple[TestClient, str]:
+    return signed_in_browser(create_app(settings), "admin", "quantri")
 
 
-def test_the_admin_issues_revises_and_withdraws_a_procedure(tmp_path):
-    browser, csrf = _admin(tmp_path)
+def test_the_admin_issues_revises_and_withdraws_a_procedure(settings):
+    browser, csrf = _admin(settings)
     assert "Ban hành quy trình mới" in browser.get("/procedures").text
     form = {
         "csrf_token": csrf,
@@ -52,8 +51,8 @@ def test_the_admin_issues_revises_and_withdraws_a_procedure(tmp_path):
     assert rows[-1].retention_years is None and rows[-1].title == "Đào tạo và bồi dưỡng"
 
 
-def test_only_the_admin_sees_and_sends_the_procedure_forms(tmp_path):
-    browser, csrf = _admin(tmp_path)
+def test_only_the_admin_sees_and_sends_the_procedure_forms(settings):
+    browser, csrf = _admin(settings)
     forged = browser.post("/procedures/QT-HT-01/retire", data={"reason": "x"})
     assert forged.status_code == 403  # no form token
     app = browser.app

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from conftest import SAMPLES, run_json, run_sohoa
+from databases import copy_archive
 
 
 @pytest.fixture
 def archive_copy(sample_archive, tmp_path):
     home, report = sample_archive
     copy = tmp_path / "archive"
-    shutil.copytree(home, copy)
+    copy_archive(home, copy)
     return copy, {d["name"].rsplit("/", 1)[-1]: d["id"] for d in report["documents"]}
 
 

@@ -5,9 +5,9 @@ import pytest
 from sqlmodel import Session, select
 
 from conftest import api_client, run_json, run_sohoa
+from databases import database_env
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Page
-from sohoa.archive.settings import Settings
 from sohoa.search import (
     IndexedPage,
     chosen_engine,
@@ -51,10 +51,10 @@ def add_documents(engine, count: int, start: int = 0) -> None:
 
 
 @pytest.fixture
-def archive(tmp_path, search_engine, monkeypatch):
+def archive(new_archive, tmp_path, search_engine, monkeypatch):
     """An archive of 30 documents, its index in the engine under test (the CLI's too)."""
     monkeypatch.setenv("SOHOA_SEARCH_ENGINE", search_engine)
-    settings = Settings(home=tmp_path / "archive", search_engine=search_engine)
+    settings = new_archive(tmp_path / "archive", search_engine=search_engine)
     engine = open_database(settings)
     add_documents(engine, 30)
     return settings, engine
@@ -204,14 +204,13 @@ def test_http_search_pages_sorts_finds_similar_and_explains_bad_queries(archive)
         assert response.json()["error"]["message"].startswith(message)
 
 
-def test_reindex_engine_moves_the_archive_to_tantivy_and_back(tmp_path, monkeypatch):
+def test_reindex_engine_moves_the_archive_to_tantivy_and_back(settings, monkeypatch):
     """`sohoa reindex --engine tantivy` builds the new index while the old one serves, then the
     archive (and a web app already running) searches with it; the old index is removed."""
 
     from sohoa.api.web import create_app
 
     monkeypatch.delenv("SOHOA_SEARCH_ENGINE", raising=False)
-    settings = Settings(home=tmp_path / "archive")
     engine = open_database(settings)
     add_documents(engine, 30)
     app = create_app(settings)
@@ -242,13 +241,14 @@ def test_doctor_advises_tantivy_past_the_size_whoosh_stays_fast(archive, monkeyp
     reindex(open_index(settings), engine)
     monkeypatch.setenv("SOHOA_HOME", str(settings.home))
     monkeypatch.setattr(cli, "WHOOSH_PAGES", 50)
-    report = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
+    environment = {"COLUMNS": "200", **database_env(settings.home)}
+    report = CliRunner().invoke(cli.app, ["doctor"], env=environment)
     # This archive's documents were made without their originals or their PDF/A copies.
     assert report.exit_code == 1
     assert "its original is missing" in report.stdout
     assert "60 findings in all (originals: 30, preservation: 30); the first 50" in report.stdout
     monkeypatch.setattr(cli, "DOCTOR_ROWS", 5)
-    few = CliRunner().invoke(cli.app, ["doctor"], env={"COLUMNS": "200"})
+    few = CliRunner().invoke(cli.app, ["doctor"], env=environment)
     assert "60 findings in all (originals: 30, preservation: 30); the first 5 are" in few.stdout
     assert f"search: {settings.search_engine}, 60 page(s) indexed" in report.stdout
     advised = "sohoa reindex --engine tantivy" in report.stdout

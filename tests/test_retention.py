@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
@@ -12,9 +11,9 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from conftest import run_json, run_sohoa, store_original
+from databases import archive_settings, copy_archive
 from sohoa.archive import checkpoints, keys, records, storage
 from sohoa.archive.models import Disposal, Document, Event, Page
-from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 from sohoa.iso_procedures import links, registry, retention
 from sohoa.iso_procedures.retention import RetentionError
@@ -133,7 +132,7 @@ def test_the_command_line_lists_due_records_disposes_and_refuses_them_back(
     sample_archive, tmp_path
 ):
     home = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], home)
+    copy_archive(sample_archive[0], home)
     ids = {d["name"].rsplit("/", 1)[-1]: d["id"] for d in sample_archive[1]["documents"]}
     decision = ids["quyet-dinh-thanh-lap-doan-danh-gia.jpg"]  # linked to QT-HT-02 by rule
     assert run_json(home, "retention", "due", "--on", "2034-12-31") == []
@@ -145,7 +144,7 @@ def test_the_command_line_lists_due_records_disposes_and_refuses_them_back(
     run_sohoa(home, "edit", str(decision), "signer", "Nguyễn Văn An")
     second_copy = run_json(home, "pdf", str(decision), "--out", str(tmp_path / "c.pdf"))["sha256"]
     copies = [
-        storage.original_path(Settings(home=home).preservation_dir, sha)
+        storage.original_path(archive_settings(home=home).preservation_dir, sha)
         for sha in (first_copy, second_copy)
     ]
     assert first_copy != second_copy and all(copy.exists() for copy in copies)

@@ -6,17 +6,16 @@ of access is rebuilt."""
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 from sqlmodel import Session, select
 
 from conftest import api_client, run_json
+from databases import archive_settings, copy_archive
 from sohoa.api import objects
 from sohoa.api.web import create_app
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Document, Page
-from sohoa.archive.settings import Settings
 from sohoa.search import IndexedPage, open_index, ready_index
 
 OPEN = {"doc_type": "Kế hoạch", "date": "2024-07-15", "issuer": "SỞ KHOA HỌC VÀ CÔNG NGHỆ"}
@@ -94,12 +93,12 @@ def test_a_document_indexed_again_takes_its_new_access(index):
 @pytest.fixture
 def home(sample_archive, tmp_path):
     copy = tmp_path / "archive"
-    shutil.copytree(sample_archive[0], copy)
+    copy_archive(sample_archive[0], copy)
     return copy
 
 
 def test_changing_access_updates_the_index_on_both_engines(home, search_engine):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     index = ready_index(open_index(settings, search_engine), engine)
     hits = index.search("ke hoach so hoa").hits
@@ -130,7 +129,7 @@ def _title_words(engine, document_id: int) -> str:
 
 
 def test_an_index_made_before_access_was_indexed_is_rebuilt_with_it(home, search_engine):
-    settings = Settings(home=home)
+    settings = archive_settings(home=home)
     engine = open_database(settings)
     index = ready_index(open_index(settings, search_engine), engine)
     query = f'"{_title_words(engine, 1)}"'
@@ -155,7 +154,7 @@ def test_the_cli_restricts_and_the_api_leaves_restricted_records_out(home):
     found = run_json(home, "search", "ke hoach so hoa")
     document_id = found["hits"][0]["document_id"]
     run_json(home, "access", str(document_id), "restricted", "--reason", "QĐ 7")
-    app = create_app(Settings(home=home))
+    app = create_app(archive_settings(home=home))
     auditor, staff = api_client(app, "auditor"), api_client(app, "staff")
     shown = auditor.get("/api/search", params={"q": "ke hoach so hoa"}).json()
     assert document_id in [h["document_id"] for h in shown["hits"]]

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 
 import pytest
 from sqlalchemy import create_engine, text
 
 from conftest import run_json, run_sohoa
+from databases import archive_settings, copy_archive, drop_append_only
 from sohoa.archive import merkle, storage
 
 
@@ -17,7 +17,7 @@ from sohoa.archive import merkle, storage
 def archive_copy(sample_archive, tmp_path):
     home, report = sample_archive
     copy = tmp_path / "archive"
-    shutil.copytree(home, copy)
+    copy_archive(home, copy)
     return copy, report
 
 
@@ -43,9 +43,9 @@ def test_an_auditor_keeps_a_checkpoint_and_catches_a_changed_original_and_a_dele
     original = storage.original_path(home / "originals", report["documents"][1]["sha256"])
     original.chmod(0o644)
     original.write_bytes(original.read_bytes() + b"\n% appended")
-    engine = create_engine(f"sqlite:///{home / 'sohoa.db'}")
+    engine = create_engine(archive_settings(home).db_url)
     with engine.begin() as connection:
-        connection.execute(text("DROP TRIGGER event_no_delete"))
+        drop_append_only(connection, "event")
         connection.execute(text("DELETE FROM event WHERE seq = 2"))
     engine.dispose()
 

@@ -12,17 +12,16 @@ from sqlmodel import Session, select
 from conftest import api_client, signed_in_browser
 from sohoa.api.web import create_app
 from sohoa.archive.models import Event
-from sohoa.archive.settings import Settings
 
 PASSWORD = "mật khẩu đủ dài"
 
 
-def _admin_browser(tmp_path) -> tuple[TestClient, str]:
-    return signed_in_browser(create_app(Settings(home=tmp_path / "archive")), "admin", "quantri")
+def _admin_browser(settings) -> tuple[TestClient, str]:
+    return signed_in_browser(create_app(settings), "admin", "quantri")
 
 
-def test_the_admin_adds_a_person_changes_the_role_and_locks_them_out(tmp_path):
-    browser, csrf = _admin_browser(tmp_path)
+def test_the_admin_adds_a_person_changes_the_role_and_locks_them_out(settings):
+    browser, csrf = _admin_browser(settings)
     page = browser.get("/users")
     assert page.status_code == 200 and "quantri" in page.text and 'href="/users"' in page.text
     form = {"csrf_token": csrf, "name": "lan", "role": "archivist", "password": PASSWORD}
@@ -48,8 +47,8 @@ def test_the_admin_adds_a_person_changes_the_role_and_locks_them_out(tmp_path):
     assert {"user.added", "user.role_changed", "user.deactivated"} <= set(actions)
 
 
-def test_a_token_is_shown_once_works_and_is_revoked(tmp_path):
-    browser, csrf = _admin_browser(tmp_path)
+def test_a_token_is_shown_once_works_and_is_revoked(settings):
+    browser, csrf = _admin_browser(settings)
     issued = browser.post("/users/quantri/tokens", data={"csrf_token": csrf, "label": "xuất đêm"})
     [token] = re.findall(r'<code class="token">(sohoa_[^<]+)</code>', issued.text)
     assert token not in browser.get("/users").text  # once, never again
@@ -61,8 +60,8 @@ def test_a_token_is_shown_once_works_and_is_revoked(tmp_path):
     assert script.get("/api/me").status_code == 401
 
 
-def test_the_accounts_page_is_the_admin_s(tmp_path):
-    app = create_app(Settings(home=tmp_path / "archive"))
+def test_the_accounts_page_is_the_admin_s(settings):
+    app = create_app(settings)
     for role in ("staff", "archivist", "auditor"):
         assert api_client(app, role).get("/users").status_code == 403
     assert 'href="/users"' not in api_client(app, "auditor").get("/search").text
