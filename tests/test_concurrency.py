@@ -1,16 +1,18 @@
-"""Several processes on one archive: writers queue for SQLite's write lock instead of colliding."""
+"""Several processes on one archive: writers queue for the database's write lock (SQLite's, or
+PostgreSQL's advisory lock) instead of colliding."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 
 from sqlmodel import Session, func, select
 
+from databases import database_env
 from sohoa.archive.database import open_database
 from sohoa.archive.models import Event
-from sohoa.archive.settings import Settings
 from sohoa.archive.verify import verify
 
 APPENDER = textwrap.dedent(
@@ -34,13 +36,13 @@ APPENDER = textwrap.dedent(
 )
 
 
-def test_two_processes_appending_events_at_once_both_succeed_without_gaps(tmp_path):
-    settings = Settings(home=tmp_path)
+def test_two_processes_appending_events_at_once_both_succeed_without_gaps(settings):
     open_database(settings).dispose()  # migrated once, before the race
     each = 400
     writers = [
         subprocess.Popen(
-            [sys.executable, "-c", APPENDER, str(tmp_path), str(each), name],
+            [sys.executable, "-c", APPENDER, str(settings.home), str(each), name],
+            env={**os.environ, **database_env(settings.home)},
             stderr=subprocess.PIPE,
             text=True,
         )
