@@ -178,7 +178,7 @@ def _sqlite_path(settings: Settings) -> Path:
     url = make_url(settings.db_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         tools = (
-            "pg_dump and pg_restore (and copy SOHOA_HOME's files alongside)"
+            "pg_dump and pg_restore, and copy SOHOA_HOME's files (docs/deployment.md, Backups)"
             if url.get_backend_name() == "postgresql"
             else "that database's own backup tools"
         )
