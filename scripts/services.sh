@@ -17,5 +17,5 @@ if ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
     for _ in $(seq 50); do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 0.1; done
 fi
 export SOHOA_TEST_POSTGRES_URL="postgresql+psycopg://sohoa:sohoa@127.0.0.1:5432/postgres"
-export SOHOA_TEST_REDIS_URL="redis://127.0.0.1:6379/0"
+export SOHOA_TEST_REDIS_URL="redis://127.0.0.1:6379/15"  # emptied by the tests: not 0
 echo "== services: PostgreSQL ($cluster) and Redis on 127.0.0.1"

@@ -208,26 +208,26 @@ def test_a_backup_taken_while_another_process_writes_is_consistent(archive, tmp_
         stdout=subprocess.PIPE,
         text=True,
     )
-    before = _event_count(archive.home)
-    while _event_count(archive.home) < before + 50:  # the writer is well under way
-        assert writer.poll() is None, "the writer stopped"
-        time.sleep(0.01)
+    try:  # the writer is stopped however the test ends
+        before = _event_count(archive.home)
+        while _event_count(archive.home) < before + 50:  # the writer is well under way
+            assert writer.poll() is None, "the writer stopped"
+            time.sleep(0.01)
 
-    def stop_writer(done: int, total: int) -> None:
-        stop.touch()
-        writer.wait(timeout=60)
+        def stop_writer(done: int, total: int) -> None:
+            stop.touch()
+            writer.wait(timeout=60)
 
-    folder = tmp_path / "backup"
-    try:
-        made = backup.backup(archive, folder, progress=stop_writer)
+        made = backup.backup(archive, tmp_path / "backup", progress=stop_writer)
     finally:
         stop.touch()
-        written = int(writer.communicate(timeout=60)[0])
+        output = writer.communicate(timeout=60)[0]
+    written = int(output)
     events = made.manifest["counts"]["events"]
     assert before + 50 <= events <= before + written
 
     restored = Settings(home=tmp_path / "restored")
-    back = backup.restore(folder, restored)
+    back = backup.restore(tmp_path / "backup", restored)
     assert back.verification.ok, back.verification.problems
     live, copy = _rows(archive.home)["event"], _rows(restored.home)["event"]
     assert copy[:events] == live[:events]  # a prefix of the live trail, nothing torn
