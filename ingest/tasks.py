@@ -10,7 +10,8 @@ Delivery is at least once, never lost: a task is acknowledged only when it is do
 another worker once `SOHOA_TASK_REDELIVERY` seconds have passed (Redis' visibility timeout). Both
 kinds of task are idempotent, so a task run twice stores its page once and saves its document
 once. A page task that fails unexpectedly is tried again `RETRIES` times with a growing pause,
-then fails its document with the reason; a page past its time limit fails it at once.
+then fails its document with the reason; a page past its time limit fails it at once. The
+writer's tasks are tried again the same way.
 
 Celery is the optional `scale` extra: this module is imported only when `SOHOA_BROKER_URL` is
 set.
@@ -122,14 +123,24 @@ def read_page(self, context: dict, number: int) -> None:
         finish_document.apply_async((context, None), queue=WRITER)
 
 
-@app.task(name="sohoa.finish_document", max_retries=RETRIES)
+# The writer's tasks are tried again on any error (the database away for a moment), with the
+# same growing pause as a page's.
+WRITER_RETRIES = {
+    "autoretry_for": (Exception,),
+    "max_retries": RETRIES,
+    "retry_backoff": BACKOFF,
+    "retry_jitter": False,
+}
+
+
+@app.task(name="sohoa.finish_document", **WRITER_RETRIES)
 def finish_document(context: dict, failure: str | None) -> None:
     """The writer saves (or fails) a document whose pages are in."""
     writer = _writer(context)
     writer.finish(context["job_id"], context["document_id"], failure)
 
 
-@app.task(name="sohoa.catch_up")
+@app.task(name="sohoa.catch_up", **WRITER_RETRIES)
 def catch_up() -> None:
     """The writer pays what the index and the preservation copies are owed."""
     _writer({"actor": None, "procedure": None}).catch_up()
