@@ -225,6 +225,21 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+def pytest_sessionstart(session):
+    """Under CI=true both servers must be there: without them the PostgreSQL half of every
+    database test, and the worker tests, would quietly not run."""
+    if os.environ.get("CI") == "true":
+        missing = [
+            name
+            for name in ("SOHOA_TEST_POSTGRES_URL", "SOHOA_TEST_REDIS_URL")
+            if not os.environ.get(name)
+        ]
+        if missing:
+            raise pytest.UsageError(
+                f"CI=true: {', '.join(missing)} not set; run the tests with scripts/test.sh"
+            )
+
+
 def pytest_sessionfinish(session, exitstatus):
     databases.drop_all()
     if os.environ.get("CI") == "true":
