@@ -25,7 +25,10 @@ original scan is kept untouched beside the copy, so nothing depends on these pix
 
 from __future__ import annotations
 
+import gc
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,9 +180,27 @@ def _assemble(bare: Path, text: Path, info: PdfInfo, out: Path) -> None:
         if "/ID" in pdf.trailer:
             del pdf.trailer.ID
         try:
-            pikepdf.pdfa.save(pdf, out, "2b", repair=False, deterministic_id=True)
+            with no_stray_warnings():
+                pikepdf.pdfa.save(pdf, out, "2b", repair=False, deterministic_id=True)
         except pikepdf.pdfa.PdfaError as error:
             raise PdfaError(f"the copy is not valid {PDFA}: {_first_line(error)}") from error
+
+
+@contextmanager
+def no_stray_warnings() -> Iterator[None]:
+    """pikepdf's PDF/A check counts any warning raised while it reads a content stream as a
+    fault of the file, whatever code raised it: a database connection that the garbage
+    collector happens to close then (its finalizer warns that it was left open) failed a valid
+    copy once. So what is already garbage is collected first, and the collector is paused
+    while pikepdf checks."""
+    gc.collect()
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _name_xobjects(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:

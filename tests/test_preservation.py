@@ -64,7 +64,8 @@ def test_every_ingested_document_has_a_valid_pdfa_copy_stored_by_its_hash(sample
         assert detail["preservation"] == {**detail["preservation"], "format": "PDF/A-2B"}
         with pikepdf.open(path) as pdf:
             assert pdf.open_metadata().pdfa_status == "2B"
-            assert pikepdf.pdfa.check(pdf, "2b").violations == ()
+            with pdfa.no_stray_warnings():  # another test's connection closed meanwhile
+                assert pikepdf.pdfa.check(pdf, "2b").violations == ()
             assert len(pdf.pages) == len(detail["pages"])
         assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
         ghostscript = ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-sDEVICE=nullpage", str(path)]
