@@ -71,6 +71,14 @@ app = typer.Typer(
 )
 
 # Options `ingest` and `watch` share.
+# A document's id as an argument, bounded like the database's column (`models.LARGEST_INTEGER`);
+# shown as ID where it is the command's only argument, as DOC beside others.
+DocumentId = Annotated[
+    int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
+]
+DocumentArg = Annotated[
+    int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
+]
 WorkersOption = Annotated[int | None, typer.Option(help="pages OCR'd at once (default: cores)")]
 ProcedureOption = Annotated[
     str | None,
@@ -117,19 +125,7 @@ def ingest(
     if not paths and not retry_failed:
         fail("give the files or folders to ingest (or --retry-failed)")
     with sealed_archive(settings) as engine, _IngestProgress() as progress:
-        if settings.broker_url:
-            ingester = cli_scale.queued_ingester(
-                settings, engine, not no_wait, progress=progress, procedure=procedure
-            )
-        else:
-            ingester = Ingester(
-                settings,
-                engine,
-                _ready_index(settings, engine),
-                workers=workers or settings.workers,
-                progress=progress,
-                procedure=procedure,
-            )
+        ingester = _ingester(settings, engine, progress, workers, procedure, wait=not no_wait)
         if retry_failed:
             paths = [*(paths or []), *_failed_files(ingester)]
             if not paths:
@@ -155,6 +151,32 @@ def ingest(
         return
     _print_ingest_table(report.files)
     err.print(f"Archive: {settings.home}")
+
+
+def _ingester(
+    settings: Settings,
+    engine: Engine,
+    progress,
+    workers: int | None,
+    procedure: str | None,
+    wait: bool = True,
+    start_up: bool = True,
+) -> Ingester:
+    """The ingest a command runs: its pages queued for `sohoa worker`s when SOHOA_BROKER_URL
+    is set (`wait`: followed to the batch's end), else read in this process by `workers`
+    threads. `start_up`: the command's first use of the index (its cheap checks are run)."""
+    if settings.broker_url:
+        return cli_scale.queued_ingester(
+            settings, engine, wait, progress=progress, procedure=procedure
+        )
+    return Ingester(
+        settings,
+        engine,
+        _ready_index(settings, engine, start_up=start_up),
+        workers=workers or settings.workers,
+        progress=progress,
+        procedure=procedure,
+    )
 
 
 def _failed_files(ingester: Ingester) -> list[str]:
@@ -213,19 +235,9 @@ def watch(
             written to. Progress bars only on a terminal: a log gets each file's line."""
             try:
                 with _WatchProgress() if err.is_terminal else nullcontext(NoProgress()) as progress:
-                    if settings.broker_url:  # read by `sohoa worker`s; the batch followed
-                        ingester = cli_scale.queued_ingester(
-                            settings, engine, True, progress=progress, procedure=procedure
-                        )
-                    else:
-                        ingester = Ingester(
-                            settings,
-                            engine,
-                            _ready_index(settings, engine, start_up=False),
-                            workers=workers or settings.workers,
-                            progress=progress,
-                            procedure=procedure,
-                        )
+                    ingester = _ingester(
+                        settings, engine, progress, workers, procedure, start_up=False
+                    )
                     return ingester.run(paths)
             finally:
                 seal(settings, engine)
@@ -298,9 +310,7 @@ def search(
 
 @app.command()
 def similar(
-    document_id: Annotated[
-        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentId,
     limit: Annotated[int, typer.Option(help="how many documents to show")] = 10,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -340,12 +350,7 @@ def _print_results(results) -> None:
 
 
 @app.command()
-def show(
-    document_id: Annotated[
-        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
+def show(document_id: DocumentId, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Show one document: its record and the text of every page (reading a restricted record
     is an event of the trail)."""
     settings = Settings()
@@ -378,9 +383,7 @@ def show(
 
 @app.command()
 def pdf(
-    document_id: Annotated[
-        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentId,
     out_file: Annotated[
         Path, typer.Option("--out", help="where to write the PDF", show_default=False)
     ],
@@ -414,9 +417,7 @@ def pdf(
 
 @app.command()
 def edit(
-    document_id: Annotated[
-        int, typer.Argument(metavar="ID", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentId,
     field: Annotated[str, typer.Argument(help=f"one of: {', '.join(records.FIELDS)}")],
     value: Annotated[str, typer.Argument(help='the value as read on the page; "" clears it')],
     as_json: Annotated[
@@ -837,9 +838,7 @@ def serve(
 
 @app.command("review")
 def review_repair(
-    document_id: Annotated[
-        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentArg,
     page: Annotated[
         int | None, typer.Argument(help="page number", min=1, max=LARGEST_INTEGER)
     ] = None,
@@ -958,9 +957,7 @@ def _correct_word(
 
 @app.command("access")
 def set_access(
-    document_id: Annotated[
-        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentArg,
     level: Annotated[str, typer.Argument(help="open | restricted")],
     reason: Annotated[str, typer.Option(help="why (e.g. the decision that restricts it)")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -989,9 +986,7 @@ def set_access(
 
 @app.command()
 def link(
-    document_id: Annotated[
-        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentArg,
     code: Annotated[str, typer.Argument(help="procedure code, e.g. QT-HT-02")],
     reason: Annotated[str, typer.Option(help="why this record proves the procedure")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -1002,9 +997,7 @@ def link(
 
 @app.command()
 def unlink(
-    document_id: Annotated[
-        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentArg,
     code: Annotated[str, typer.Argument(help="procedure code")],
     reason: Annotated[str, typer.Option(help="why the link is wrong")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
@@ -1381,9 +1374,7 @@ def retention_due(
 
 @retention_app.command("dispose")
 def retention_dispose(
-    document_id: Annotated[
-        int, typer.Argument(metavar="DOC", help="document id", min=1, max=LARGEST_INTEGER)
-    ],
+    document_id: DocumentArg,
     reason: Annotated[
         str, typer.Option(help="why, and whose decision (e.g. Quyết định số 12/QĐ-LHH)")
     ],
