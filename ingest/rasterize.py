@@ -16,6 +16,8 @@ from __future__ import annotations
 import re
 import struct
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,36 +87,24 @@ def rasterize(
 def count_pages(source: Path, kind: str, dpi: int, limits: Limits) -> int:
     """How many pages `source` has, checked against the same limits `rasterize` applies, from
     the headers only: what a coordinator needs to queue one task per page without rendering
-    any (`ingest.dispatch`). A file `rasterize` would refuse outright is refused here too."""
+    any (`ingest.distributed`). A file `rasterize` would refuse outright is refused here too."""
     if kind == "pdf":
-        info = _pdf_info(source, limits.max_pages)
-        pages = int(info.get("Pages", 0))
-        if pages == 0:
-            raise RasterizeError("the PDF has no pages")
-        _check_page_count(pages, limits)
-        for number, (width, height) in enumerate(_pdf_page_sizes(info, pages), 1):
-            _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
+        pages, _, _ = _pdf_pages(source, dpi, limits)
         return pages
-    try:
-        with Image.open(source) as image:
-            frames = getattr(image, "n_frames", 1)
-            _check_page_count(frames, limits)
-            for number in range(1, frames + 1):
-                image.seek(number - 1)
-                _check_pixels(number, image.width, image.height, limits)
-            return frames
-    except Image.DecompressionBombError as error:
-        raise RasterizeError(_bomb(error, limits)) from error
-    except UnidentifiedImageError as error:
-        raise RasterizeError("cannot read the image: its header is damaged") from error
-    except DAMAGED as error:
-        reason = _reason(error)
-        raise RasterizeError(f"cannot read the image (damaged or truncated): {reason}") from error
+    with _image_errors(limits), Image.open(source) as image:
+        frames = getattr(image, "n_frames", 1)
+        _check_page_count(frames, limits)
+        for number in range(1, frames + 1):
+            image.seek(number - 1)
+            _check_pixels(number, image.width, image.height, limits)
+        return frames
 
 
-def _rasterize_pdf(
-    source: Path, out_dir: Path, dpi: int, limits: Limits, only: int | None = None
-) -> list[PageImage]:
+def _pdf_pages(
+    source: Path, dpi: int, limits: Limits, only: int | None = None
+) -> tuple[int, list[tuple[float, float]], list[int]]:
+    """A PDF's page count and page sizes, and the pages wanted (all, or `only`), each checked
+    against the limits before anything is rendered."""
     info = _pdf_info(source, limits.max_pages)
     pages = int(info.get("Pages", 0))
     if pages == 0:
@@ -122,10 +112,17 @@ def _rasterize_pdf(
     _check_page_count(pages, limits)
     _check_only(only, pages)
     sizes = _pdf_page_sizes(info, pages)
-    wanted = range(1, pages + 1) if only is None else [only]
+    wanted = list(range(1, pages + 1)) if only is None else [only]
     for number in wanted:
         width, height = sizes[number - 1]
         _check_pixels(number, _pixels(width, dpi), _pixels(height, dpi), limits)
+    return pages, sizes, wanted
+
+
+def _rasterize_pdf(
+    source: Path, out_dir: Path, dpi: int, limits: Limits, only: int | None = None
+) -> list[PageImage]:
+    _, sizes, wanted = _pdf_pages(source, dpi, limits, only)
     limit = RENDER_SECONDS_PER_PAGE * len(wanted)
     try:
         paths = convert_from_path(
@@ -229,18 +226,24 @@ def _pixels(points: float, dpi: int) -> int:
 def _rasterize_image(
     source: Path, out_dir: Path, limits: Limits, only: int | None = None
 ) -> list[PageImage]:
+    with _image_errors(limits), Image.open(source) as image:
+        frames = getattr(image, "n_frames", 1)
+        _check_page_count(frames, limits)
+        _check_only(only, frames)
+        if only is not None:
+            image.seek(only - 1)
+            return [_save_frame(only, image, out_dir, limits)]
+        return [
+            _save_frame(number, frame, out_dir, limits)
+            for number, frame in enumerate(ImageSequence.Iterator(image), 1)
+        ]
+
+
+@contextmanager
+def _image_errors(limits: Limits) -> Iterator[None]:
+    """What Pillow raises on a bomb, a damaged header or damaged data, said in one line."""
     try:
-        with Image.open(source) as image:
-            frames = getattr(image, "n_frames", 1)
-            _check_page_count(frames, limits)
-            _check_only(only, frames)
-            if only is not None:
-                image.seek(only - 1)
-                return [_save_frame(only, image, out_dir, limits)]
-            return [
-                _save_frame(number, frame, out_dir, limits)
-                for number, frame in enumerate(ImageSequence.Iterator(image), 1)
-            ]
+        yield
     except Image.DecompressionBombError as error:
         raise RasterizeError(_bomb(error, limits)) from error
     except UnidentifiedImageError as error:
