@@ -34,7 +34,7 @@ from sqlmodel import Session, select
 from sohoa.archive import storage
 from sohoa.archive.database import write_lock
 from sohoa.archive.models import Batch, Document, IngestJob, Page
-from sohoa.ingest.discover import FoundFile, discover, readable
+from sohoa.ingest.discover import FoundFile
 from sohoa.ingest.layout import read_layout
 from sohoa.ingest.pipeline import BatchReport, FileOutcome, Ingester, described, unexpected
 from sohoa.ingest.rasterize import Limits, RasterizeError, count_pages
@@ -71,11 +71,7 @@ class QueuedIngester(Ingester):
             copy.unlink(missing_ok=True)
 
     def _run(self, paths: list[str], shown_as: dict[str, str] | None = None) -> BatchReport:
-        self._claimed = {}
-        found = discover(paths, self.settings.max_file_bytes, shown_as)
-        self._ready_procedures()
-        batch, jobs = self._open_batch([readable(p) for p in paths], found)
-        self.progress.start(len(found))
+        batch, jobs, found = self._start_batch(paths, shown_as)
         outcomes: dict[int, FileOutcome] = {}
         self._sent: set[int] = set()  # the documents whose pages this run queued
         for job, item in zip(jobs, found, strict=True):

@@ -196,13 +196,9 @@ class Ingester:
             self._preserve(FileOutcome(name, "ingested", document_id))
 
     def _run(self, paths: list[str], shown_as: dict[str, str] | None = None) -> BatchReport:
-        self._claimed = {}
-        found = discover(paths, self.settings.max_file_bytes, shown_as)
-        self._ready_procedures()
+        batch, jobs, found = self._start_batch(paths, shown_as)
         with Session(self.engine) as session:  # small, and changed by people: read per batch
             self._dictionary = corrections.learnt(session)
-        batch, jobs = self._open_batch([readable(p) for p in paths], found)
-        self.progress.start(len(found))
         outcomes: dict[int, FileOutcome] = {}
         in_work: list[_InWork] = []
         pool = self._pool = ThreadPoolExecutor(max_workers=max(1, self.workers))
@@ -234,6 +230,16 @@ class Ingester:
         return BatchReport(batch.id, batch.started, [outcomes[job.id] for job in jobs])
 
     # -- the batch ---------------------------------------------------------------------------
+
+    def _start_batch(self, paths: list[str], shown_as: dict[str, str] | None):
+        """Find the files under `paths`, check the batch's procedure, and open the batch (or
+        take up the one cut short) with a job for every file: (batch, jobs, files found)."""
+        self._claimed = {}
+        found = discover(paths, self.settings.max_file_bytes, shown_as)
+        self._ready_procedures()
+        batch, jobs = self._open_batch([readable(p) for p in paths], found)
+        self.progress.start(len(found))
+        return batch, jobs, found
 
     def _ready_procedures(self) -> None:
         """The registry seeded (a new archive's first batch), the batch's procedure checked
