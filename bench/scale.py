@@ -28,23 +28,29 @@ import tempfile
 import time
 from pathlib import Path
 
+from sohoa.ingest.identify import UnsupportedFile, identify
+from sohoa.ingest.rasterize import Limits, count_pages
+
 REPO = Path(__file__).resolve().parent.parent
 SOHOA = str(Path(sys.executable).parent / "sohoa")
+DPI = 300
+LIMITS = Limits(max_pages=2000, max_page_pixels=100_000_000)
 RUNS = [("in-process, --workers 1", None), ("Celery, 1 worker", 1), ("Celery, 2 workers", 2)]
 
 
 def make_files(samples: Path, copies: int, out: Path) -> int:
-    """`copies` distinct copies of every sample in `out`; the number of pages they hold."""
+    """`copies` distinct copies of every sample scan in `out`; the number of pages they hold."""
     out.mkdir(parents=True)
-    pages_of = {".pdf": 2, ".tif": 2, ".png": 1, ".jpg": 1}
     pages = 0
     for sample in sorted(samples.iterdir()):
-        if sample.suffix not in pages_of:
+        try:
+            kind, _mime = identify(sample)
+        except UnsupportedFile:  # the samples' README
             continue
         for copy in range(copies):
             data = sample.read_bytes() + f"\n% copy {copy}\n".encode()
             (out / f"{sample.stem}-{copy}{sample.suffix}").write_bytes(data)
-            pages += pages_of[sample.suffix]
+        pages += copies * count_pages(sample, kind, DPI, LIMITS)
     return pages
 
 

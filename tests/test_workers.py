@@ -60,16 +60,17 @@ def started(env: dict[str, str], logs: Path):
 
     def start(kind: str) -> subprocess.Popen:
         logs.mkdir(parents=True, exist_ok=True)
-        log = open(logs / f"{kind}-{len(running)}.log", "w")  # noqa: SIM115 (closed with it)
+        path = logs / f"{kind}-{len(running)}.log"
         options = ["--writer"] if kind == "writer" else ["--concurrency", "1"]
-        process = subprocess.Popen(
-            [SOHOA, "worker", *options],
-            env={**os.environ, **env},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        process.log = logs / f"{kind}-{len(running)}.log"
+        with open(path, "w") as log:  # the worker writes to its own copy of the file
+            process = subprocess.Popen(
+                [SOHOA, "worker", *options],
+                env={**os.environ, **env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        process.log = path
         running.append(process)
         return process
 
